@@ -1,0 +1,218 @@
+"""The ``virality`` command line.
+
+Every user error prints one line (``virality: error: ...``) and exits with
+code 2; no traceback. Input is validated before anything is written, and
+files are written atomically, so a bad command never loses earlier results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from simulator.errors import ConfigError
+
+EXIT_USAGE = 2
+
+#: (command, module with ``register(subparsers)``, help) for commands outside this file.
+COMMAND_MODULES = (
+    ("compare", "simulator.compare.commands", "run a scenario's variants side by side"),
+    ("sweep", "simulator.sweep.commands", "run a parameter sweep (Dask)"),
+    ("viz", "simulator.viz.commands", "open the classroom web page (and animate)"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors in the project's one-line form (exit 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise ConfigError(message)
+
+
+def _overrides(pairs: Sequence[str] | None) -> dict:
+    from simulator.scenario import parse_value
+
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {pair!r} is not allowed; expected section.key=value")
+        out[key.strip()] = parse_value(value)
+    return out
+
+
+def _load(args) -> object:
+    from simulator.scenario import Scenario
+
+    return Scenario.load(args.scenario, overrides=_overrides(getattr(args, "set", None)))
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--seed", type=int, help="master seed (default: [run] seed)")
+    p.add_argument("--replicates", type=int, help="replicates (default: [run] replicates)")
+    p.add_argument("--steps", type=int, help="steps (default: [run] steps)")
+    p.add_argument(
+        "--set", action="append", metavar="SECTION.KEY=VALUE",
+        help="override a scenario value (repeatable), e.g. --set wom.p_positive=0.02",
+    )
+    p.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+
+
+def _check_counts(args) -> None:
+    for name in ("seed", "replicates", "steps"):
+        v = getattr(args, name, None)
+        low = 0 if name == "seed" else 1
+        if v is not None and v < low:
+            raise ConfigError(f"--{name} = {v} is out of range; allowed: {name} >= {low}")
+
+
+def _progress(total: int, quiet: bool, desc: str):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="rep", disable=quiet or None, file=sys.stderr)
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+
+    return bar, update
+
+
+def format_table(summary: dict) -> str:
+    """A compact table of final metrics: mean and 95% interval."""
+    keys = [
+        "reach", "positive", "negative", "neutral", "net_sentiment", "customers",
+        "word_positive_share", "peak_talking_negative", "t_half_reach",
+    ]
+    keys += [k for k in summary["mean"] if k not in keys]
+    lines = [f"{'metric':<24}{'mean':>10}   95% interval"]
+    for k in keys:
+        m = summary["mean"].get(k)
+        if m is None:
+            continue
+        lo, hi = summary["ci95"][k]
+        lines.append(f"{k:<24}{m:>10.4f}   [{lo:.4f}, {hi:.4f}]")
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    import simulator
+
+    _check_counts(args)
+    scenario = _load(args)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    replicates = args.replicates or scenario.run.replicates
+    bar, update = _progress(replicates, args.quiet, scenario.name)
+    t0 = time.perf_counter()
+    with bar:
+        res = simulator.run(
+            scenario, seed=args.seed, replicates=args.replicates, steps=args.steps, progress=update
+        )
+    paths = res.write(out)
+    if not args.no_plots:
+        from simulator.plots import plot_curves
+
+        paths["plot"] = plot_curves(
+            res.timeseries, res.n, out / "curves.png",
+            title=f"{scenario.name}: n={res.n:,}, {replicates} replicates, seed {res.seed}",
+        )
+    if not args.quiet:
+        s = res.summary
+        print(f"{scenario.name}: {res.n:,} agents, mean degree {res.graph_meta['mean_degree']:.1f}, "
+              f"{s['steps']} steps, {replicates} replicates, seed {res.seed} "
+              f"({time.perf_counter() - t0:.1f} s)")
+        print(format_table(s))
+        print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    scenario = _load(args)
+    from simulator.graphs.memory import estimate_graph_bytes
+
+    est = estimate_graph_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
+    print(
+        f"{args.scenario}: ok ({scenario.graph.kind} graph, n={scenario.graph.n:,}, "
+        f"mean_degree={scenario.graph.mean_degree:g}, about {est / 2**20:,.0f} MiB to build; "
+        f"{scenario.run.steps} steps x {scenario.run.replicates} replicates"
+        + (f"; variants: {', '.join(scenario.variants)}" if scenario.variants else "")
+        + ")"
+    )
+    return 0
+
+
+def cmd_not_yet(name: str):
+    def handler(args) -> int:
+        raise ConfigError(f"'virality {name}' is not available in this version yet")
+
+    return handler
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="virality",
+        description="Agent-based simulator of positive and negative word-of-mouth on social platforms.",
+    )
+    from simulator import __version__
+
+    parser.add_argument("--version", action="version", version=f"virality {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run a scenario: time series, summary, plots")
+    _add_run_options(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check a scenario file without running it")
+    p.add_argument("scenario")
+    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE")
+    p.set_defaults(func=cmd_validate)
+
+    # Commands that live with their layer register themselves; each module's
+    # ``register(sub)`` must stay light (heavy imports inside the handlers).
+    for name, module, text in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and not module.startswith(exc.name):
+                raise
+            p = sub.add_parser(name, help=f"{text} (not available in this version yet)")
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+            p.set_defaults(func=cmd_not_yet(name))
+        else:
+            mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``virality`` console script."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return EXIT_USAGE
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"virality: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        print(f"virality: error: {exc.strerror or exc}: '{exc.filename}'", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print("virality: error: out of memory; lower graph.n or graph.mean_degree", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("virality: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+__all__ = ["main", "build_parser", "format_table"]

@@ -1,0 +1,103 @@
+"""Agent state as a struct of arrays, with small dtypes.
+
+One array per attribute, one slot per agent: no Python object per agent on
+the hot path. Status codes are ``IntEnum`` members so kernels can compare
+``opinion[i] == Opinion.POSITIVE`` directly (numba types IntEnum members as
+integer constants).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import IntEnum
+
+import numpy as np
+
+
+class Opinion(IntEnum):
+    """What an agent thinks of the brand (stored as int8)."""
+
+    UNAWARE = 0  #: never heard of the brand
+    POSITIVE = 1  #: a fan: talks well of the brand when talking
+    NEGATIVE = 2  #: a detractor: talks badly of the brand when talking
+    NEUTRAL = 3  #: aware but undecided: heard the word, was not persuaded
+
+
+class Source(IntEnum):
+    """Where an item an agent sees came from (stored as int8)."""
+
+    FRIEND = 0  #: word of mouth from a friend (organic)
+    EXTERNAL = 1  #: the brand's advertising outside the platform (the Bass p)
+    FOLLOWER = 2  #: a brand post in a follower's feed
+    NOTIFICATION = 3  #: a brand post pushed to a bell subscriber
+    AMPLIFIED = 4  #: shown by the platform beyond the author's friends
+    PAID = 5  #: a sponsored impression
+
+
+NOT_TALKING = np.int32(-1)
+
+
+@dataclass
+class AgentState:
+    """Per-agent arrays; index ``i`` is agent ``i`` of the friend graph.
+
+    Attributes
+    ----------
+    opinion : int8, (n,)
+        An :class:`Opinion` code.
+    talk_until : int32, (n,)
+        Last step in which the agent still talks (``-1``: silent). Talk lasts
+        ``wom.talk_steps`` steps after it starts, then stops: relevance decays.
+    customer : uint8, (n,)
+        1 if the agent has bought.
+    ever_aware, ever_positive, ever_negative : uint8, (n,)
+        Whether the agent was ever in that state (for ``cum_`` metrics).
+    follower, bell : uint8, (n,)
+        Follows the brand page / subscribed to its notifications.
+    attention : int16, (n,)
+        Items the agent can see per step (the feed layer's budget).
+    on_platform : uint8, (n,)
+        0 once an agent has left the platform (ad-load intolerance).
+    """
+
+    opinion: np.ndarray
+    talk_until: np.ndarray
+    customer: np.ndarray
+    ever_aware: np.ndarray
+    ever_positive: np.ndarray
+    ever_negative: np.ndarray
+    follower: np.ndarray
+    bell: np.ndarray
+    attention: np.ndarray
+    on_platform: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, attention: int = 0) -> AgentState:
+        """Everyone unaware, silent, not a customer, not a follower.
+
+        >>> s = AgentState.empty(3)
+        >>> s.opinion.dtype, s.talk_until.tolist(), int(s.nbytes_per_agent())
+        (dtype('int8'), [-1, -1, -1], 14)
+        """
+        return cls(
+            opinion=np.zeros(n, np.int8),
+            talk_until=np.full(n, NOT_TALKING, np.int32),
+            customer=np.zeros(n, np.uint8),
+            ever_aware=np.zeros(n, np.uint8),
+            ever_positive=np.zeros(n, np.uint8),
+            ever_negative=np.zeros(n, np.uint8),
+            follower=np.zeros(n, np.uint8),
+            bell=np.zeros(n, np.uint8),
+            attention=np.full(n, attention, np.int16),
+            on_platform=np.ones(n, np.uint8),
+        )
+
+    @property
+    def n(self) -> int:
+        return int(self.opinion.size)
+
+    def nbytes_per_agent(self) -> int:
+        return sum(getattr(self, f.name).itemsize for f in fields(self))
+
+    def copy(self) -> AgentState:
+        return AgentState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})

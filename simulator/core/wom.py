@@ -1,0 +1,406 @@
+"""Word-of-mouth kernels: talking, listening, advertising and purchases.
+
+All kernels are serial on purpose: the work per step follows the word actually
+passed (skip-sampling), not the edges, so a step over 10^6 agents costs a few
+milliseconds and threads would add scheduling noise without measurable gain
+(see ``experiments/bench_peers.py``). Every random decision draws from a
+counter-based generator keyed by ``(stream, step, agent)``, so results are the
+same for any thread count and the same draws recur across strategies that
+coincide (common random numbers).
+
+Order inside one step ``t`` (the engine's docstring gives the full plan):
+
+1. **talk**: every agent talking at ``t`` passes its word (its current opinion)
+   to each friend independently with ``p_positive`` or ``p_negative``;
+2. **advertise**: each agent is reached by the brand's outside advertising
+   with ``p_advertising``;
+3. **listen**: each listener weighs everything it received at ``t`` at once
+   (order-free): an unaware or undecided listener is persuaded by one positive
+   (negative) word with ``impact_positive`` (``impact_negative``) and by
+   advertising for sure; a fan turns detractor with ``p_turn_negative`` per
+   negative word, a detractor turns fan with ``p_turn_positive`` per positive
+   word. Anyone whose opinion changes starts talking for ``talk_steps`` steps;
+4. **buy**: each fan who is not yet a customer buys with ``p_purchase``; a new
+   customer is disappointed with ``1 - satisfaction`` and turns detractor,
+   complaining (talking) for ``talk_steps`` steps;
+5. **record**: counts at the end of the step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from simulator.core import metrics as M
+from simulator.core.state import Opinion
+from simulator.rng import geometric_skip, key_for, uniform
+
+_POS = np.int8(Opinion.POSITIVE)
+_NEG = np.int8(Opinion.NEGATIVE)
+_UNAWARE = np.int8(Opinion.UNAWARE)
+_NEUTRAL = np.int8(Opinion.NEUTRAL)
+
+
+@njit(cache=True)
+def spread_word(
+    indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key, step,
+    msg_target, msg_sentiment,
+):
+    """Sample the word the talkers pass to their friends in one step.
+
+    Parameters
+    ----------
+    indptr : int64 (n+1,), indices : int32 (2m,)
+        The friend graph (CSR).
+    talkers : int32 (n,)
+        The first ``n_talkers`` entries are the agents talking at ``step``.
+    opinion : int8 (n,)
+        A talker passes its current opinion (positive or negative word).
+    p_positive, p_negative : float
+        Per-friend, per-step probability of passing each kind of word.
+    wom_key : uint64
+        Stream key; talker ``i`` at ``step`` draws from ``key_for(wom_key, step, i)``.
+    msg_target : int32 (cap,), msg_sentiment : int8 (cap,)
+        Output buffers.
+
+    Returns
+    -------
+    int
+        Number of messages. If it exceeds the buffers' capacity, only the first
+        ``cap`` were written and the caller must retry with larger buffers
+        (the draws are deterministic, so a retry gives the same messages).
+    """
+    cap = msg_target.size
+    count = 0
+    lq_pos = np.log1p(-p_positive) if p_positive < 1.0 else -np.inf
+    lq_neg = np.log1p(-p_negative) if p_negative < 1.0 else -np.inf
+    for k in range(n_talkers):
+        i = talkers[k]
+        s = opinion[i]
+        if s == _POS:
+            p = p_positive
+            lq = lq_pos
+        elif s == _NEG:
+            p = p_negative
+            lq = lq_neg
+        else:
+            continue
+        if p <= 0.0:
+            continue
+        start = indptr[i]
+        end = indptr[i + 1]
+        if p >= 1.0:
+            for pos in range(start, end):
+                if count < cap:
+                    msg_target[count] = indices[pos]
+                    msg_sentiment[count] = s
+                count += 1
+            continue
+        state = key_for(wom_key, step, i)
+        pos = start - 1
+        while True:
+            skip, state = geometric_skip(state, lq)
+            pos += skip + 1
+            if pos >= end:
+                break
+            if count < cap:
+                msg_target[count] = indices[pos]
+                msg_sentiment[count] = s
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _start_talking(j, step, talk_steps, talk_until, talkers, n_talkers, in_list):
+    talk_until[j] = step + talk_steps
+    if in_list[j] == 0:
+        in_list[j] = 1
+        talkers[n_talkers] = j
+        n_talkers += 1
+    return n_talkers
+
+
+@njit(cache=True)
+def _set_opinion(j, new, opinion, customer, ever_aware, ever_positive, ever_negative, c):
+    """Move agent ``j`` to opinion ``new`` and keep the running counts in ``c``."""
+    old = opinion[j]
+    if old == new:
+        return
+    opinion[j] = new
+    # leave the old state
+    if old == _UNAWARE:
+        c[M.N_UNAWARE] -= 1
+        c[M.N_AWARE] += 1
+        c[M.NEW_AWARE] += 1
+    elif old == _NEUTRAL:
+        c[M.N_NEUTRAL] -= 1
+    elif old == _POS:
+        c[M.N_POSITIVE] -= 1
+        if customer[j] == 0:
+            c[M.N_BUYERS_LEFT] -= 1
+    elif old == _NEG:
+        c[M.N_NEGATIVE] -= 1
+    # enter the new one
+    if new == _NEUTRAL:
+        c[M.N_NEUTRAL] += 1
+    elif new == _POS:
+        c[M.N_POSITIVE] += 1
+        c[M.NEW_POSITIVE] += 1
+        if customer[j] == 0:
+            c[M.N_BUYERS_LEFT] += 1
+        if ever_positive[j] == 0:
+            ever_positive[j] = 1
+            c[M.CUM_POSITIVE] += 1
+    elif new == _NEG:
+        c[M.N_NEGATIVE] += 1
+        c[M.NEW_NEGATIVE] += 1
+        if ever_negative[j] == 0:
+            ever_negative[j] = 1
+            c[M.CUM_NEGATIVE] += 1
+    if ever_aware[j] == 0:
+        ever_aware[j] = 1
+        c[M.CUM_REACH] += 1
+
+
+@njit(cache=True)
+def listen(
+    n_msgs, msg_target, msg_sentiment, n_ads, ad_target,
+    opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
+    talkers, n_talkers, in_list,
+    impact_positive, impact_negative, p_turn_negative, p_turn_positive, talk_steps,
+    listen_key, step,
+    heard_pos, heard_neg, heard_ad, touched, c,
+):
+    """Apply one step's word and advertising to the listeners (order-free).
+
+    Each listener ``j`` decides from the *numbers* of positive and negative
+    words and advertising hits it received, with its own draws
+    ``key_for(listen_key, step, j)``: the outcome does not depend on the order
+    of the messages. ``heard_*`` (int32/uint8, (n,)) and ``touched`` (int32,
+    (n,)) are zeroed scratch arrays and are left zeroed.
+
+    Returns the new number of talkers (new talkers are appended).
+    """
+    n_touched = 0
+    for m in range(n_msgs):
+        j = msg_target[m]
+        if heard_pos[j] == 0 and heard_neg[j] == 0 and heard_ad[j] == 0:
+            touched[n_touched] = j
+            n_touched += 1
+        if msg_sentiment[m] == _POS:
+            heard_pos[j] += 1
+        else:
+            heard_neg[j] += 1
+    for m in range(n_ads):
+        j = ad_target[m]
+        if heard_pos[j] == 0 and heard_neg[j] == 0 and heard_ad[j] == 0:
+            touched[n_touched] = j
+            n_touched += 1
+        heard_ad[j] = 1
+    for k in range(n_touched):
+        j = touched[k]
+        a = heard_pos[j]
+        b = heard_neg[j]
+        ad = heard_ad[j]
+        heard_pos[j] = 0
+        heard_neg[j] = 0
+        heard_ad[j] = 0
+        op = opinion[j]
+        state = key_for(listen_key, step, j)
+        new = op
+        if op == _UNAWARE or op == _NEUTRAL:
+            fail_pos = 0.0 if ad else (1.0 - impact_positive) ** a
+            fail_neg = (1.0 - impact_negative) ** b
+            u1, state = uniform(state)
+            u2, state = uniform(state)
+            pos_ok = a + ad > 0 and u1 >= fail_pos
+            neg_ok = b > 0 and u2 >= fail_neg
+            if pos_ok and neg_ok:
+                # Both kinds persuaded: side with each in proportion to how much was heard.
+                u3, state = uniform(state)
+                new = _POS if u3 * (a + ad + b) < (a + ad) else _NEG
+            elif pos_ok:
+                new = _POS
+            elif neg_ok:
+                new = _NEG
+            else:
+                new = _NEUTRAL
+        elif op == _POS and b > 0:
+            u1, state = uniform(state)
+            if u1 >= (1.0 - p_turn_negative) ** b:
+                new = _NEG
+        elif op == _NEG and a > 0:
+            u1, state = uniform(state)
+            if u1 >= (1.0 - p_turn_positive) ** a:
+                new = _POS
+        if new != op:
+            _set_opinion(j, new, opinion, customer, ever_aware, ever_positive, ever_negative, c)
+            if new == _POS or new == _NEG:
+                n_talkers = _start_talking(j, step, talk_steps, talk_until, talkers, n_talkers, in_list)
+    return n_talkers
+
+
+@njit(cache=True)
+def sample_agents(n, p, key, step, out):
+    """Agents hit by an independent per-agent chance ``p`` this step (skip-sampling).
+
+    Writes ids in increasing order into ``out`` (int32, (n,)) and returns how many.
+    """
+    if p <= 0.0:
+        return 0
+    count = 0
+    if p >= 1.0:
+        for j in range(n):
+            out[j] = j
+        return n
+    lq = np.log1p(-p)
+    # Slot n (no agent has that id) keys the population-wide sequence, so it
+    # never coincides with an agent's own draws keyed by (step, j).
+    state = key_for(key, step, n)
+    j = -1
+    while True:
+        skip, state = geometric_skip(state, lq)
+        j += skip + 1
+        if j >= n:
+            break
+        out[count] = j
+        count += 1
+    return count
+
+
+@njit(cache=True)
+def buy(
+    n_hits, hits, opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
+    talkers, n_talkers, in_list, satisfaction, talk_steps, purchase_key, step, c,
+):
+    """Fans among ``hits`` buy; a new customer is disappointed with ``1 - satisfaction``.
+
+    A disappointed customer turns detractor and complains (talks) for
+    ``talk_steps`` steps (Goldenberg et al. 2007, "The NPV of bad news").
+    """
+    for k in range(n_hits):
+        j = hits[k]
+        if opinion[j] != _POS or customer[j] != 0:
+            continue
+        customer[j] = 1
+        c[M.N_CUSTOMERS] += 1
+        c[M.CUM_CUSTOMERS] += 1
+        c[M.NEW_CUSTOMERS] += 1
+        c[M.N_BUYERS_LEFT] -= 1
+        u, _ = uniform(key_for(purchase_key, step, j))
+        if u >= satisfaction:
+            c[M.NEW_DISAPPOINTED] += 1
+            _set_opinion(j, _NEG, opinion, customer, ever_aware, ever_positive, ever_negative, c)
+            n_talkers = _start_talking(j, step, talk_steps, talk_until, talkers, n_talkers, in_list)
+    return n_talkers
+
+
+@njit(cache=True)
+def retire_talkers(talkers, n_talkers, in_list, talk_until, opinion, next_step, c):
+    """Drop agents whose talk is over before ``next_step``; count who still talks.
+
+    Keeps the list's order (so the next step's draws are order-stable) and
+    writes ``n_talking_positive`` / ``n_talking_negative`` into ``c``.
+    """
+    kept = 0
+    n_pos = 0
+    n_neg = 0
+    for k in range(n_talkers):
+        i = talkers[k]
+        if talk_until[i] >= next_step and (opinion[i] == _POS or opinion[i] == _NEG):
+            talkers[kept] = i
+            kept += 1
+            if opinion[i] == _POS:
+                n_pos += 1
+            else:
+                n_neg += 1
+        else:
+            in_list[i] = 0
+            if talk_until[i] < next_step:
+                talk_until[i] = -1
+    c[M.N_TALKING_POSITIVE] = n_pos
+    c[M.N_TALKING_NEGATIVE] = n_neg
+    return kept
+
+
+@njit(cache=True)
+def advance(
+    indptr, indices,
+    opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
+    talkers, n_talkers, in_list, c,
+    p_positive, p_negative, talk_steps, impact_positive, impact_negative,
+    p_turn_negative, p_turn_positive, p_advertising, p_purchase, satisfaction,
+    wom_key, listen_key, external_key, purchase_key,
+    t_start, t_stop, series,
+):
+    """Run word-of-mouth steps ``t_start .. t_stop-1`` (1-based step numbers).
+
+    ``c`` (int64, (N_WOM_METRICS,)) holds the running counts and is updated in
+    place; row ``t`` of ``series`` (int64, (steps+1, N_WOM_METRICS)) receives
+    the counts at the end of step ``t``. Stops early when nothing more can
+    happen (no talkers, no advertising, no fan left to buy); the caller then
+    carries the last row forward.
+
+    Returns ``(n_talkers, last_step_recorded)``.
+    """
+    n = opinion.size
+    cap = 1024
+    msg_target = np.empty(cap, np.int32)
+    msg_sentiment = np.empty(cap, np.int8)
+    hits = np.empty(n, np.int32)
+    heard_pos = np.zeros(n, np.int32)
+    heard_neg = np.zeros(n, np.int32)
+    heard_ad = np.zeros(n, np.uint8)
+    touched = np.empty(n, np.int32)
+    last = t_start - 1
+    for t in range(t_start, t_stop):
+        if n_talkers == 0 and p_advertising <= 0.0 and (p_purchase <= 0.0 or c[M.N_BUYERS_LEFT] == 0):
+            break
+        for f in range(M.NEW_AWARE, M.CUM_REACH):
+            c[f] = 0
+        n_msgs = spread_word(
+            indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key, t,
+            msg_target, msg_sentiment,
+        )
+        if n_msgs > cap:
+            cap = max(n_msgs, 2 * cap)
+            msg_target = np.empty(cap, np.int32)
+            msg_sentiment = np.empty(cap, np.int8)
+            n_msgs = spread_word(
+                indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key,
+                t, msg_target, msg_sentiment,
+            )
+        for m in range(n_msgs):
+            if msg_sentiment[m] == _POS:
+                c[M.NEW_WORD_POSITIVE] += 1
+            else:
+                c[M.NEW_WORD_NEGATIVE] += 1
+        n_ads = sample_agents(n, p_advertising, external_key, t, hits)
+        # Only the unaware and undecided are open to advertising.
+        kept = 0
+        for k in range(n_ads):
+            j = hits[k]
+            if opinion[j] == _UNAWARE or opinion[j] == _NEUTRAL:
+                hits[kept] = j
+                kept += 1
+        c[M.NEW_ADVERTISING] = kept
+        n_talkers = listen(
+            n_msgs, msg_target, msg_sentiment, kept, hits,
+            opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
+            talkers, n_talkers, in_list,
+            impact_positive, impact_negative, p_turn_negative, p_turn_positive, talk_steps,
+            listen_key, t, heard_pos, heard_neg, heard_ad, touched, c,
+        )
+        if p_purchase > 0.0 and c[M.N_BUYERS_LEFT] > 0:
+            n_hits = sample_agents(n, p_purchase, purchase_key, t, hits)
+            n_talkers = buy(
+                n_hits, hits, opinion, talk_until, customer, ever_aware, ever_positive,
+                ever_negative, talkers, n_talkers, in_list, satisfaction, talk_steps,
+                purchase_key, t, c,
+            )
+        n_talkers = retire_talkers(talkers, n_talkers, in_list, talk_until, opinion, t + 1, c)
+        c[M.CUM_WORD_POSITIVE] += c[M.NEW_WORD_POSITIVE]
+        c[M.CUM_WORD_NEGATIVE] += c[M.NEW_WORD_NEGATIVE]
+        series[t, :] = c
+        last = t
+    return n_talkers, last

@@ -1,0 +1,1 @@
+"""The engine: one step plan, one replicate, many replicates, results."""

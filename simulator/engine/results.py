@@ -1,0 +1,161 @@
+"""Results of a run: a tidy time-series table, per-replicate finals, a summary.
+
+Every result carries the parameters, the seed and the package version that
+made it, so every printed figure can be reproduced from the written files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# Two-sided 97.5% Student t quantiles for df = 1..30; beyond that the normal's.
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)
+
+
+def ci95(values: np.ndarray) -> tuple[float, float]:
+    """95% confidence interval of the mean (Student t; a point if one value).
+
+    >>> ci95(np.array([1.0, 2.0, 3.0]))
+    (-0.484..., 4.484...)
+    """
+    values = np.asarray(values, dtype=float)
+    m = float(values.mean())
+    if values.size < 2:
+        return (m, m)
+    df = values.size - 1
+    t = _T975[df - 1] if df <= len(_T975) else 1.96
+    half = t * float(values.std(ddof=1)) / math.sqrt(values.size)
+    return (m - half, m + half)
+
+
+#: Final metrics reported as fractions of the population: summary name -> series column.
+FRACTIONS = {
+    "reach": "cum_reach",
+    "aware": "n_aware",
+    "positive": "n_positive",
+    "negative": "n_negative",
+    "neutral": "n_neutral",
+    "customers": "n_customers",
+    "ever_positive": "cum_positive",
+    "ever_negative": "cum_negative",
+}
+
+
+def final_metrics(ts: pd.DataFrame, n: int) -> pd.DataFrame:
+    """One row per replicate: final fractions, net sentiment, peaks and totals."""
+    rows = []
+    for rep, g in ts.groupby("replicate", sort=True):
+        last = g.iloc[-1]
+        row: dict[str, Any] = {"replicate": int(rep)}
+        for name, col in FRACTIONS.items():
+            if col in g:
+                row[name] = float(last[col]) / n
+        row["net_sentiment"] = row["positive"] - row["negative"]
+        row["peak_talking_negative"] = float(g["n_talking_negative"].max()) / n
+        row["peak_talking_positive"] = float(g["n_talking_positive"].max()) / n
+        words = float(last["cum_word_positive"] + last["cum_word_negative"])
+        row["word_positive_share"] = float(last["cum_word_positive"]) / words if words else float("nan")
+        reached = g["cum_reach"].to_numpy()
+        half = np.searchsorted(reached, reached[-1] / 2.0) if reached[-1] > reached[0] else 0
+        row["t_half_reach"] = int(g["step"].to_numpy()[min(half, len(g) - 1)])
+        for extra in ("detection_step",):
+            if extra in g:
+                row[extra] = float(last[extra])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Results:
+    """What :func:`simulator.run` returns.
+
+    Attributes
+    ----------
+    timeseries : DataFrame
+        One row per replicate and step: ``replicate``, ``step``, then metrics.
+    finals : DataFrame
+        One row per replicate: final metrics as fractions of the population.
+    summary : dict
+        ``replicates`` (per-replicate finals with seeds), ``mean``, ``ci95``,
+        plus scenario, seed, version, graph description.
+    """
+
+    timeseries: pd.DataFrame
+    finals: pd.DataFrame
+    scenario: Any
+    seed: int
+    n: int
+    graph_meta: dict[str, Any]
+    replicate_seeds: list[dict[str, Any]]
+    version: str
+    elapsed: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        metrics = [c for c in self.finals.columns if c != "replicate"]
+        reps = []
+        for (_, row), seed in zip(self.finals.iterrows(), self.replicate_seeds, strict=True):
+            d = {k: _clean(v) for k, v in row.items()}
+            d["replicate"] = int(row["replicate"])
+            d["seed"] = seed
+            reps.append(d)
+        mean = {m: _clean(self.finals[m].mean()) for m in metrics}
+        ci = {m: [_clean(x) for x in ci95(self.finals[m].dropna().to_numpy())]
+              if self.finals[m].notna().any() else [None, None] for m in metrics}
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "n": self.n,
+            "steps": int(self.timeseries["step"].max()),
+            "replicates": reps,
+            "mean": mean,
+            "ci95": ci,
+            "parameters": self.scenario.to_dict(),
+            "graph": {k: _clean(v) for k, v in self.graph_meta.items()},
+            "version": self.version,
+            "elapsed_seconds": round(self.elapsed, 3),
+        }
+
+    def mean_series(self) -> pd.DataFrame:
+        """Mean, 2.5% and 97.5% quantiles of each metric per step (for plots)."""
+        g = self.timeseries.drop(columns=["replicate"]).groupby("step")
+        return g.mean()
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``timeseries.csv`` and ``summary.json`` into ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"timeseries": out / "timeseries.csv", "summary": out / "summary.json"}
+        _atomic_write(paths["timeseries"], self.timeseries.to_csv(index=False))
+        _atomic_write(paths["summary"], json.dumps(self.summary, indent=2) + "\n")
+        return paths
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write via a temporary file and rename: an interrupted run never leaves half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        f = float(v)
+        return None if math.isnan(f) else f
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return v

@@ -1,0 +1,206 @@
+"""Scenarios: a TOML file of validated sections, with overrides and variants.
+
+A scenario is a TOML file with sections such as ``[graph]``, ``[seeding]``,
+``[wom]``, ``[market]``, ``[run]``. Every key is validated on load: an unknown
+key gets the nearest valid one suggested, an out-of-range value gets the
+allowed range, always in one line. A file may also declare named variants,
+each a table of overrides of the base::
+
+    [variants.late]
+    brand.strategy = "late"
+
+>>> s = Scenario.from_dict({"graph": {"kind": "erdos_renyi", "n": 1000, "mean_degree": 10}})
+>>> s.wom.p_positive, s.graph.n
+(0.01, 1000)
+>>> s.with_overrides({"wom.p_positive": 0.2}).wom.p_positive
+0.2
+>>> s.with_overrides({"wom.p_postive": 0.2})
+Traceback (most recent call last):
+...
+simulator.errors.ConfigError: unknown key 'wom.p_postive' (did you mean 'p_positive'?); allowed: ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import ConfigError, suggest
+from simulator.graphs.params import GraphParams
+from simulator.params import Section
+from simulator.sections import MarketParams, RunParams, SeedingParams, WomParams
+
+#: Section name -> parameter class. Later layers register theirs here.
+SECTIONS: dict[str, type[Section]] = {
+    "graph": GraphParams,
+    "run": RunParams,
+    "seeding": SeedingParams,
+    "wom": WomParams,
+    "market": MarketParams,
+}
+_META_KEYS = ("name", "description", "variants")
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value as TOML (numbers, booleans, lists, quoted strings).
+
+    A bare word that is not valid TOML is taken as a string.
+
+    >>> parse_value("0.1"), parse_value("true"), parse_value("late"), parse_value("[1, 2]")
+    (0.1, True, 'late', [1, 2])
+    """
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in table.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A validated, immutable scenario.
+
+    Use :meth:`load` for a file, :meth:`from_dict` for a mapping, and
+    :meth:`with_overrides` for ``{"section.key": value}`` changes.
+    """
+
+    graph: GraphParams
+    run: RunParams
+    seeding: SeedingParams
+    wom: WomParams
+    market: MarketParams
+    name: str = "scenario"
+    description: str = ""
+    variants: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    base_dir: Path | None = None
+    source: Path | None = None
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+        """Read a TOML scenario file and apply ``overrides`` (``{"wom.p_positive": 0.1}``)."""
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"scenario file '{path}' not found")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"scenario file '{path}' is not valid TOML: {exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"scenario file '{path}' is not UTF-8 text") from None
+        data.setdefault("name", path.stem)
+        scenario = cls.from_dict(data, base_dir=path.parent, source=path)
+        return scenario.with_overrides(overrides) if overrides else scenario
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        base_dir: Path | None = None,
+        source: Path | None = None,
+    ) -> Scenario:
+        """Build from a nested mapping (as TOML gives); validates everything."""
+        allowed = list(SECTIONS) + list(_META_KEYS)
+        for key, value in data.items():
+            if key not in allowed:
+                raise ConfigError(
+                    f"unknown section '[{key}]'{suggest(key, allowed)}; allowed: "
+                    + ", ".join(f"[{s}]" for s in SECTIONS)
+                )
+            if key in SECTIONS and not isinstance(value, Mapping):
+                raise ConfigError(f"'{key}' must be a [{key}] table, got {value!r}")
+        sections = {name: klass.from_dict(data.get(name)) for name, klass in SECTIONS.items()}
+        variants = {}
+        for vname, table in (data.get("variants") or {}).items():
+            if not isinstance(table, Mapping):
+                raise ConfigError(f"variants.{vname} must be a table of overrides, got {table!r}")
+            variants[vname] = _flatten(table)
+        scenario = cls(
+            **sections,
+            name=str(data.get("name", "scenario")),
+            description=str(data.get("description", "")),
+            variants=variants,
+            base_dir=base_dir,
+            source=source,
+        )
+        scenario.check()
+        for vname in variants:  # a variant with a bad key fails at load, not mid-run
+            try:
+                scenario.variant(vname)
+            except ConfigError as exc:
+                raise ConfigError(f"variants.{vname}: {exc}") from None
+        return scenario
+
+    def check(self) -> None:
+        """Cross-section checks."""
+        if self.seeding.n_seeds > self.graph.n and self.graph.kind != "edgelist":
+            raise ConfigError(
+                f"seeding.n_seeds = {self.seeding.n_seeds} is out of range; "
+                f"allowed: 0 <= n_seeds <= graph.n ({self.graph.n})"
+            )
+
+    # ---------------------------------------------------------------- overrides
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> Scenario:
+        """A copy with ``{"section.key": value}`` applied and re-validated."""
+        if not overrides:
+            return self
+        changes: dict[str, dict[str, Any]] = {}
+        for dotted, value in overrides.items():
+            section, _, key = dotted.partition(".")
+            if section not in SECTIONS or not key:
+                raise ConfigError(
+                    f"unknown key '{dotted}'{suggest(section, SECTIONS)}; "
+                    "expected section.key with section one of " + ", ".join(SECTIONS)
+                )
+            klass = SECTIONS[section]
+            if key not in klass.keys():
+                raise ConfigError(
+                    f"unknown key '{dotted}'{suggest(key, klass.keys())}; allowed: "
+                    + ", ".join(f"{section}.{k}" for k in klass.keys())
+                )
+            changes.setdefault(section, {})[key] = value
+        updated = {}
+        for section, kv in changes.items():
+            current = getattr(self, section).to_dict()
+            current.update(kv)
+            updated[section] = SECTIONS[section].from_dict(current)
+        scenario = dataclasses.replace(self, **updated)
+        scenario.check()
+        return scenario
+
+    def variant(self, name: str) -> Scenario:
+        """The scenario with variant ``name``'s overrides applied."""
+        if name not in self.variants:
+            raise ConfigError(
+                f"unknown variant '{name}'{suggest(name, self.variants)}; "
+                f"allowed: {', '.join(self.variants) or '(none declared)'}"
+            )
+        return dataclasses.replace(self.with_overrides(self.variants[name]), name=f"{self.name}/{name}")
+
+    # ------------------------------------------------------------------- output
+    def to_dict(self) -> dict[str, Any]:
+        """Every parameter, nested by section (what results record)."""
+        out: dict[str, Any] = {"name": self.name}
+        for name in SECTIONS:
+            out[name] = getattr(self, name).to_dict()
+        return out
+
+    def flat(self) -> dict[str, Any]:
+        """Every parameter as ``{"section.key": value}`` (for tidy tables)."""
+        return {
+            f"{name}.{k}": v for name in SECTIONS for k, v in getattr(self, name).to_dict().items()
+        }

@@ -1,0 +1,109 @@
+"""The scenario sections besides ``[graph]``: run, seeding, word of mouth, market.
+
+Defaults are calibrated from ``research/literature.md`` (cited per field).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.errors import ConfigError
+from simulator.params import Section, param
+
+
+@dataclass(frozen=True)
+class RunParams(Section):
+    """``[run]``: how long, how many replicates, which seed."""
+
+    SECTION = "run"
+    steps: int = param(100, low=1, high=100_000, doc="steps to simulate (one step ~ one day)")
+    replicates: int = param(10, low=1, high=1_000_000, doc="independent replicates on the same graph")
+    seed: int = param(0, low=0, high=2**63 - 1, doc="master seed; every result records it")
+    validate: bool = param(False, doc="check invariants every run (slower); raises InvariantError")
+    resample_graph: bool = param(
+        False, doc="draw a new graph per replicate (default: one graph, replicates differ in dynamics)"
+    )
+
+
+@dataclass(frozen=True)
+class SeedingParams(Section):
+    """``[seeding]``: who starts talking at step 0, and who is already a customer."""
+
+    SECTION = "seeding"
+    method: str = param(
+        "random", choices=("random", "influencers"),
+        doc="random agents, or the highest-degree agents (influencers)",
+    )
+    n_seeds: int = param(10, low=0, high=10**9, doc="agents talking at step 0")
+    sentiment: str = param("positive", choices=("positive", "negative"), doc="what the seeds say")
+    initial_customers: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="share of agents who are (satisfied, silent) customers at step 0",
+    )
+
+
+@dataclass(frozen=True)
+class WomParams(Section):
+    """``[wom]``: how often word is spoken, and how much one word moves a listener.
+
+    Frequency and impact are separate knobs (literature §2.2): positive word is
+    about three times as frequent as negative in aggregate (East, Hammond &
+    Wright 2007), while the impact of one message is roughly symmetric (East
+    et al. 2008). "Unhappy customers tell ten people" is folklore. A dissatisfied
+    person talks more than a satisfied one (Anderson 1998's asymmetric U), so
+    ``p_negative`` per talker is above ``p_positive``; the aggregate 3:1 ratio
+    comes from there being far more fans than detractors.
+    """
+
+    SECTION = "wom"
+    p_positive: float = param(
+        0.01, low=0.0, high=1.0, doc="per-friend, per-step probability a fan passes positive word"
+    )
+    p_negative: float = param(
+        0.02, low=0.0, high=1.0,
+        doc="per-friend, per-step probability a detractor passes negative word",
+    )
+    talk_steps: int = param(
+        3, low=1, high=1_000_000, doc="steps an agent keeps talking after it starts (then falls silent)"
+    )
+    impact_positive: float = param(
+        0.5, low=0.0, high=1.0,
+        doc="probability one positive word persuades an unaware or undecided listener",
+    )
+    impact_negative: float = param(
+        0.5, low=0.0, high=1.0,
+        doc="probability one negative word persuades an unaware or undecided listener",
+    )
+    p_turn_negative: float = param(
+        0.1, low=0.0, high=1.0, doc="probability one negative word turns a fan into a detractor"
+    )
+    p_turn_positive: float = param(
+        0.05, low=0.0, high=1.0, doc="probability one positive word turns a detractor into a fan"
+    )
+
+
+@dataclass(frozen=True)
+class MarketParams(Section):
+    """``[market]``: advertising outside the platform, purchases and satisfaction."""
+
+    SECTION = "market"
+    p_advertising: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="per-step chance the brand's outside advertising wins an unaware agent (Bass p)",
+    )
+    p_purchase: float = param(
+        0.05, low=0.0, high=1.0, doc="per-step probability a fan who is not a customer buys"
+    )
+    satisfaction: float = param(
+        0.9, low=0.0, high=1.0,
+        doc="probability a new customer is satisfied; otherwise disappointed, turns negative "
+        "and complains (Goldenberg et al. 2007)",
+    )
+
+
+def check_seeding(seeding: SeedingParams, n: int) -> None:
+    """Seeds must fit in the population."""
+    if seeding.n_seeds > n:
+        raise ConfigError(
+            f"seeding.n_seeds = {seeding.n_seeds} is out of range; allowed: 0 <= n_seeds <= graph.n ({n})"
+        )

@@ -1,0 +1,120 @@
+"""The word-of-mouth kernels against their slow twins and against plain probability."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulator.core import metrics as M
+from simulator.core.state import Opinion
+from simulator.core.wom import sample_agents, spread_word
+from simulator.engine.run import replicate_keys
+from simulator.engine.simulation import Simulation, initial_state
+from simulator.graphs import erdos_renyi
+from simulator.sections import MarketParams, SeedingParams, WomParams
+from tests.twins_wom import skip_positions, twin_run
+
+
+@pytest.fixture(scope="module")
+def small_graph():
+    return erdos_renyi(300, 12, seed=7)
+
+
+@pytest.mark.parametrize(
+    "wom, market",
+    [
+        (WomParams(), MarketParams()),
+        (
+            WomParams(p_positive=0.08, p_negative=0.12, talk_steps=2, impact_positive=0.6,
+                      impact_negative=0.7, p_turn_negative=0.3, p_turn_positive=0.2),
+            MarketParams(p_advertising=0.01, p_purchase=0.2, satisfaction=0.6),
+        ),
+        (WomParams(p_positive=1.0, p_negative=1.0, talk_steps=1), MarketParams(p_purchase=1.0)),
+    ],
+)
+def test_kernels_agree_with_slow_twin(small_graph, wom, market):
+    """Every step's counts match a plain-Python twin using the same draws."""
+    seeding = SeedingParams(n_seeds=6, initial_customers=0.05)
+    keys = replicate_keys(11, 0)
+    state, talkers, n_talkers, _, _ = initial_state(small_graph, seeding, wom, keys)
+    # Put a few detractors in so negative word flows from step 1.
+    twin = twin_run(
+        small_graph, state.opinion, state.talk_until, state.customer, talkers[:n_talkers],
+        wom, market, keys, steps=15,
+    )
+    sim = Simulation(small_graph, seeding, wom, market, steps=15, keys=keys, validate=True)
+    series = sim.run_to_end().series
+    for t, row in enumerate(twin, start=1):
+        for name in ("n_positive", "n_negative", "n_neutral", "n_customers",
+                     "n_talking_positive", "n_talking_negative"):
+            assert series[t, M.WOM_METRICS.index(name)] == row[name], (t, name)
+        words = series[t, M.NEW_WORD_POSITIVE] + series[t, M.NEW_WORD_NEGATIVE]
+        assert words == row["words"], t
+
+
+def test_skip_sampling_hits_each_friend_with_probability_p():
+    """Skip-sampling is a Bernoulli(p) per friend: position counts are uniform, total binomial."""
+    p, degree, trials = 0.07, 40, 20_000
+    counts = np.zeros(degree)
+    key = 12345
+    for i in range(trials):
+        for pos in skip_positions(key, 1, i, degree, p):
+            counts[pos] += 1
+    # Each position is hit ~Binomial(trials, p): chi-square of counts vs p*trials.
+    expected = p * trials
+    chi2 = float(((counts - expected) ** 2 / (expected * (1 - p))).sum())
+    assert stats.chi2.sf(chi2, degree) > 0.001
+
+
+def test_spread_word_matches_twin_positions():
+    g = erdos_renyi(200, 20, seed=3)
+    opinion = np.full(g.n, Opinion.POSITIVE, np.int8)
+    talkers = np.arange(g.n, dtype=np.int32)
+    target = np.empty(100_000, np.int32)
+    sentiment = np.empty(100_000, np.int8)
+    k = spread_word(g.indptr, g.indices, talkers, g.n, opinion, 0.1, 0.0, np.uint64(99), 4,
+                    target, sentiment)
+    expected = []
+    for i in range(g.n):
+        friends = g.neighbors(i)
+        expected += [int(friends[p]) for p in skip_positions(99, 4, i, len(friends), 0.1)]
+    assert target[:k].tolist() == expected
+
+
+def test_spread_word_reports_overflow_and_is_deterministic():
+    g = erdos_renyi(200, 20, seed=3)
+    opinion = np.full(g.n, Opinion.NEGATIVE, np.int8)
+    talkers = np.arange(g.n, dtype=np.int32)
+    small = np.empty(10, np.int32), np.empty(10, np.int8)
+    big = np.empty(10_000, np.int32), np.empty(10_000, np.int8)
+    k_small = spread_word(g.indptr, g.indices, talkers, g.n, opinion, 0.0, 0.3, np.uint64(5), 1, *small)
+    k_big = spread_word(g.indptr, g.indices, talkers, g.n, opinion, 0.0, 0.3, np.uint64(5), 1, *big)
+    assert k_small == k_big > 10
+    assert big[0][:10].tolist() == small[0].tolist()
+
+
+def test_sample_agents_rate():
+    out = np.empty(100_000, np.int32)
+    k = sample_agents(100_000, 0.03, np.uint64(8), 2, out)
+    # Binomial(1e5, 0.03): sd = 54; allow 5 sd.
+    assert abs(k - 3000) < 5 * math.sqrt(100_000 * 0.03 * 0.97)
+    assert np.all(np.diff(out[:k]) > 0)
+
+
+def test_same_numbers_on_one_and_two_threads():
+    g = erdos_renyi(3000, 15, seed=2)
+    seeding = SeedingParams(n_seeds=5)
+    keys = replicate_keys(4, 0)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        a = Simulation(g, seeding, WomParams(), MarketParams(), 40, keys).run_to_end().series
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        b = Simulation(g, seeding, WomParams(), MarketParams(), 40, keys).run_to_end().series
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(a, b)
