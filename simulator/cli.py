@@ -134,9 +134,9 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     scenario = _load(args)
-    from simulator.graphs.memory import estimate_graph_bytes
+    from simulator.graphs.memory import estimate_bytes
 
-    est = estimate_graph_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
+    est = estimate_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
     print(
         f"{args.scenario}: ok ({scenario.graph.kind} graph, n={scenario.graph.n:,}, "
         f"mean_degree={scenario.graph.mean_degree:g}, about {est / 2**20:,.0f} MiB to build; "

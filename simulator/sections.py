@@ -52,7 +52,12 @@ class WomParams(Section):
     et al. 2008). "Unhappy customers tell ten people" is folklore. A dissatisfied
     person talks more than a satisfied one (Anderson 1998's asymmetric U), so
     ``p_negative`` per talker is above ``p_positive``; the aggregate 3:1 ratio
-    comes from there being far more fans than detractors.
+    comes from there being far more fans than detractors. One negative word
+    moves an unaware listener less than one positive word (East et al. 2008:
+    most listeners' prior purchase probability is below 0.5, leaving more room
+    to rise than to fall). With these defaults the quickstart scenario gives a
+    positive:negative word ratio of about 3 (checked in
+    ``tests/test_directions.py``).
     """
 
     SECTION = "wom"
@@ -60,7 +65,7 @@ class WomParams(Section):
         0.01, low=0.0, high=1.0, doc="per-friend, per-step probability a fan passes positive word"
     )
     p_negative: float = param(
-        0.02, low=0.0, high=1.0,
+        0.015, low=0.0, high=1.0,
         doc="per-friend, per-step probability a detractor passes negative word",
     )
     talk_steps: int = param(
@@ -71,11 +76,11 @@ class WomParams(Section):
         doc="probability one positive word persuades an unaware or undecided listener",
     )
     impact_negative: float = param(
-        0.5, low=0.0, high=1.0,
+        0.3, low=0.0, high=1.0,
         doc="probability one negative word persuades an unaware or undecided listener",
     )
     p_turn_negative: float = param(
-        0.1, low=0.0, high=1.0, doc="probability one negative word turns a fan into a detractor"
+        0.03, low=0.0, high=1.0, doc="probability one negative word turns a fan into a detractor"
     )
     p_turn_positive: float = param(
         0.05, low=0.0, high=1.0, doc="probability one positive word turns a detractor into a fan"

@@ -104,8 +104,7 @@ def test_bass_reduction_follows_the_discrete_recursion():
 
 def test_bass_pure_external_is_exponential():
     """q = 0: F(t) = 1 - (1-p)^t in expectation (literature B4, discrete form)."""
-    sc = simulator.Scenario.load(BASS, overrides={"wom.p_positive": 0.0, "graph.n": 1000,
-                                                   "graph.mean_degree": 999})
+    sc = simulator.Scenario.load(BASS, overrides={"wom.p_positive": 0.0, "graph.n": 1000})
     res = simulator.run(sc, replicates=10)
     F_sim = res.timeseries.groupby("step")["n_positive"].mean().to_numpy() / res.n
     t = np.arange(F_sim.size)

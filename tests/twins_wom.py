@@ -28,7 +28,7 @@ def skip_positions(key, step, i, degree, p):
     state = key_for(np.uint64(key), step, i)
     pos, out = -1, []
     while True:
-        skip, state = geometric_skip(state, lq)
+        skip, state = geometric_skip(np.uint64(state), lq)
         pos += int(skip) + 1
         if pos >= degree:
             return out
@@ -45,7 +45,7 @@ def population_hits(n, p, key, step):
     state = key_for(np.uint64(key), step, n)
     j, out = -1, []
     while True:
-        skip, state = geometric_skip(state, lq)
+        skip, state = geometric_skip(np.uint64(state), lq)
         j += int(skip) + 1
         if j >= n:
             return out
@@ -83,12 +83,12 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
             state = key_for(np.uint64(keys["listen"]), t, j)
             new = op
             if op in (UNAWARE, NEUTRAL):
-                u1, state = uniform(state)
-                u2, state = uniform(state)
+                u1, state = uniform(np.uint64(state))
+                u2, state = uniform(np.uint64(state))
                 pos_ok = (a + ad > 0) and u1 >= (0.0 if ad else (1 - wom.impact_positive) ** a)
                 neg_ok = b > 0 and u2 >= (1 - wom.impact_negative) ** b
                 if pos_ok and neg_ok:
-                    u3, state = uniform(state)
+                    u3, state = uniform(np.uint64(state))
                     new = POS if u3 * (a + ad + b) < (a + ad) else NEG
                 elif pos_ok:
                     new = POS
@@ -97,11 +97,11 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
                 else:
                     new = NEUTRAL
             elif op == POS and b > 0:
-                u1, state = uniform(state)
+                u1, state = uniform(np.uint64(state))
                 if u1 >= (1 - wom.p_turn_negative) ** b:
                     new = NEG
             elif op == NEG and a > 0:
-                u1, state = uniform(state)
+                u1, state = uniform(np.uint64(state))
                 if u1 >= (1 - wom.p_turn_positive) ** a:
                     new = POS
             if new != op:
@@ -114,7 +114,7 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
             for j in population_hits(n, market.p_purchase, keys["purchase"], t):
                 if opinion[j] == POS and not customer[j]:
                     customer[j] = 1
-                    u, _ = uniform(key_for(np.uint64(keys["purchase"]), t, j))
+                    u, _ = uniform(np.uint64(key_for(np.uint64(keys["purchase"]), t, j)))
                     if u >= market.satisfaction:
                         opinion[j] = NEG
                         talk_until[j] = t + wom.talk_steps

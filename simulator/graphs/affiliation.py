@@ -1,0 +1,159 @@
+"""Kernels of the clustered (affiliation) generator: groups as cliques, weak ties.
+
+Each node splits its target degree ``d`` into a strong part, spent in groups
+of ``s`` members drawn from its own community (each group a clique: ``s - 1``
+friends per membership), and a weak part of random ties across the whole
+graph (Granovetter/Goldenberg: strong ties inside groups, weak ties across).
+A node in ``g`` groups of size ``s`` has about ``g (s-1)(s-2)/2`` linked friend
+pairs, so its local clustering is about ``(1 - w)^2 (s - 2) / (d - 1)`` (``w`` the
+weak share): it falls with degree, as Facebook's does.
+
+Communities are contiguous node ranges, so a task per community writes only
+its own rows (race-free); weak ties cross communities and are scattered
+serially.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from simulator.rng import key_for, randint, uniform
+
+
+@njit(cache=True, parallel=True)
+def split_ties(degrees, group_size, weak_share, key, n_groups, n_weak):
+    """Split each target degree into group memberships and weak-tie stubs.
+
+    Both parts are rounded stochastically so their means are exact:
+    ``E[g (s - 1)] = (1 - w) d`` and ``E[weak] = w d``. A node left with no tie
+    at all gets one weak stub (isolated agents would never hear anything).
+
+    Parameters
+    ----------
+    degrees : ndarray of int64, shape (n,)
+        Target degrees.
+    group_size : int
+        ``s``, members per group (>= 2).
+    weak_share : float
+        ``w``, share of each degree spent on weak ties.
+    key : uint64
+        Stream key; node ``i`` uses ``key_for(key, i, 1)``.
+    n_groups, n_weak : ndarray of int64, shape (n,)
+        Outputs.
+    """
+    for i in prange(degrees.size):
+        state = key_for(key, i, 1)
+        strong = degrees[i] * (1.0 - weak_share) / (group_size - 1)
+        g = np.int64(np.floor(strong))
+        u, state = uniform(state)
+        if u < strong - g:
+            g += 1
+        weak = degrees[i] * weak_share
+        k = np.int64(np.floor(weak))
+        u, state = uniform(state)
+        if u < weak - k:
+            k += 1
+        if g == 0 and k == 0 and degrees[i] > 0:
+            k = 1
+        n_groups[i] = g
+        n_weak[i] = k
+
+
+@njit(cache=True, parallel=True)
+def shuffle_segments(stubs, seg, key):
+    """Fisher–Yates shuffle each segment ``stubs[seg[c]:seg[c+1]]`` on its own.
+
+    Segment ``c`` uses ``key_for(key, c, 2)``, so the result does not depend on
+    which thread shuffles which segment.
+    """
+    for c in prange(seg.size - 1):
+        state = key_for(key, c, 2)
+        a = seg[c]
+        for i in range(seg[c + 1] - 1, a, -1):
+            j, state = randint(state, i - a + 1)
+            tmp = stubs[i]
+            stubs[i] = stubs[a + j]
+            stubs[a + j] = tmp
+
+
+@njit(cache=True, parallel=True)
+def count_group_ends(members, seg, group_size, counts):
+    """Add each member's clique friends to ``counts`` (repeats of itself skipped).
+
+    Parameters
+    ----------
+    members : ndarray of int32
+        Shuffled memberships; community ``c`` owns ``members[seg[c]:seg[c+1]]``,
+        cut into consecutive groups of ``group_size`` (the last may be smaller).
+    seg : ndarray of int64, shape (C + 1,)
+    group_size : int
+    counts : ndarray of int64, shape (n,)
+        Accumulated in place (each community touches only its own nodes).
+    """
+    for c in prange(seg.size - 1):
+        for g0 in range(seg[c], seg[c + 1], group_size):
+            g1 = min(g0 + group_size, seg[c + 1])
+            for x in range(g0, g1):
+                a = members[x]
+                for y in range(g0, g1):
+                    if members[y] != a:
+                        counts[a] += 1
+
+
+@njit(cache=True, parallel=True)
+def scatter_groups(members, seg, group_size, cursor, indices):
+    """Write every group as a clique into its members' rows (one task per community).
+
+    Same loops as :func:`count_group_ends`; ``cursor`` (int64, shape (n,)) holds
+    each row's next free slot and is advanced in place.
+    """
+    for c in prange(seg.size - 1):
+        for g0 in range(seg[c], seg[c + 1], group_size):
+            g1 = min(g0 + group_size, seg[c + 1])
+            for x in range(g0, g1):
+                a = members[x]
+                for y in range(g0, g1):
+                    b = members[y]
+                    if b != a:
+                        indices[cursor[a]] = b
+                        cursor[a] += 1
+
+
+@njit(cache=True, parallel=True)
+def draw_weighted_pairs(cum_weight, key, salt, src, dst):
+    """Draw random pairs whose ends are chosen with probability proportional to a weight.
+
+    Parameters
+    ----------
+    cum_weight : ndarray of float64, shape (n,)
+        Cumulative weights (``cum_weight[-1]`` the total).
+    key : uint64
+    salt : int
+        Distinguishes successive top-up rounds; pair ``e`` uses ``key_for(key, e, salt)``.
+    src, dst : ndarray of int32, shape (m,)
+        Output.
+    """
+    total = cum_weight[cum_weight.size - 1]
+    last = cum_weight.size - 1
+    for e in prange(src.size):
+        state = key_for(key, e, salt)
+        u, state = uniform(state)
+        a = np.searchsorted(cum_weight, u * total, side="right")
+        u, state = uniform(state)
+        b = np.searchsorted(cum_weight, u * total, side="right")
+        src[e] = min(a, last)
+        dst[e] = min(b, last)
+
+
+@njit(cache=True, parallel=True)
+def copy_rows(indptr, indices, new_indptr, new_indices, cursor):
+    """Copy each old row to the front of its new, larger slot; set ``cursor`` after it."""
+    n = indptr.size - 1
+    for i in prange(n):
+        a = indptr[i]
+        w = new_indptr[i]
+        for k in range(a, indptr[i + 1]):
+            new_indices[w] = indices[k]
+            w += 1
+        cursor[i] = w

@@ -1,0 +1,114 @@
+"""Refuse impossible graphs and graphs too large for this machine, before allocating.
+
+The estimate is the final CSR size (8 bytes per node for ``indptr``, 4 per
+directed edge for ``indices``) times the peak-to-final ratio of each builder,
+plus its per-node scratch. The ratios are upper bounds read off the code and
+checked in ``experiments/bench_graphs.py`` (measured peak/final: Erdős–Rényi
+about 1.1, social about 2).
+"""
+
+from __future__ import annotations
+
+import math
+
+import psutil
+
+from simulator.errors import ConfigError, MemoryGuardError
+
+GIB = 1024**3
+#: Share of the available memory a build may use (the rest is headroom for
+#: the interpreter, the agent arrays and the OS page cache).
+USABLE_SHARE = 0.85
+
+# (peak / final bytes of the edge arrays, extra bytes per node) for each builder.
+_PEAK = {
+    # counts per row + per-thread lower counts; indices written once
+    "erdos_renyi": (1.0, 48),
+    "stochastic_block": (1.0, 48),
+    "complete": (1.0, 48),
+    # int32 edge list (= final size) + CSR before trimming
+    "configuration": (2.0, 48),
+    "watts_strogatz": (2.0, 32),
+    "edgelist": (2.0, 64),
+    # linked adjacency lists (12 bytes per end) + degree-weighted list + edges
+    "holme_kim": (6.0, 32),
+    # memberships + weak stubs + CSR, then a top-up merge (old + new CSR)
+    "clustered": (2.3, 96),
+    "social": (2.3, 96),
+}
+KINDS = tuple(_PEAK)
+INT32_MAX = 2**31 - 1
+
+
+def check_size(n: int, mean_degree: float | None = None, *, complete: bool = False) -> None:
+    """Reject an impossible graph with a :class:`ConfigError` naming the key.
+
+    >>> check_size(100, 130)
+    Traceback (most recent call last):
+    ...
+    simulator.errors.ConfigError: graph.mean_degree = 130 is not allowed; it must be below graph.n = 100
+    """
+    if isinstance(n, bool) or not isinstance(n, int) and not (
+        isinstance(n, float) and n.is_integer()
+    ):
+        raise ConfigError(f"graph.n = {n!r} is not allowed; expected a whole number of agents")
+    if not 1 <= n <= INT32_MAX:
+        raise ConfigError(f"graph.n = {n} is out of range; allowed: 1 <= n <= {INT32_MAX}")
+    if mean_degree is None or complete:
+        return
+    if not (isinstance(mean_degree, (int, float)) and math.isfinite(mean_degree)) or isinstance(
+        mean_degree, bool
+    ):
+        raise ConfigError(f"graph.mean_degree = {mean_degree!r} is not allowed; expected a number")
+    if mean_degree < 0:
+        raise ConfigError(
+            f"graph.mean_degree = {mean_degree} is out of range; allowed: 0 <= mean_degree < n"
+        )
+    if mean_degree >= max(n, 1) and not (n == 1 and mean_degree == 0):
+        raise ConfigError(
+            f"graph.mean_degree = {mean_degree} is not allowed; it must be below graph.n = {n}"
+        )
+
+
+def estimate_bytes(n: int, mean_degree: float, kind: str) -> int:
+    """Estimated peak bytes of building a graph of this kind.
+
+    >>> round(estimate_bytes(10**6, 130, "erdos_renyi") / 2**20)
+    549
+    """
+    if kind not in _PEAK:
+        raise ConfigError(f"graph.kind = {kind!r} is not allowed; allowed: {', '.join(KINDS)}")
+    ratio, per_node = _PEAK[kind]
+    if kind == "complete":
+        mean_degree = n - 1
+    edge_bytes = 4.0 * n * mean_degree
+    return int(ratio * edge_bytes + 8 * (n + 1) + per_node * n)
+
+
+def available_bytes() -> int:
+    """Memory the OS says is available now (psutil ``virtual_memory().available``)."""
+    return int(psutil.virtual_memory().available)
+
+
+def check_memory(n: int, mean_degree: float, kind: str, *, available: int | None = None) -> int:
+    """Raise :class:`MemoryGuardError` if building the graph would not fit; return the estimate.
+
+    The build may use :data:`USABLE_SHARE` of the available memory.
+
+    Examples
+    --------
+    >>> check_memory(1000, 10, "erdos_renyi") < 10**6
+    True
+    >>> check_memory(50_000_000, 130, "social", available=22 * 2**30)
+    Traceback (most recent call last):
+    ...
+    simulator.errors.MemoryGuardError: graph n=50000000, mean_degree=130 needs about 60.5 GiB to build; 22.0 GiB available (lower graph.n or graph.mean_degree)
+    """
+    need = estimate_bytes(n, mean_degree, kind)
+    have = available_bytes() if available is None else int(available)
+    if need > USABLE_SHARE * have:
+        raise MemoryGuardError(
+            f"graph n={n}, mean_degree={mean_degree:g} needs about {need / GIB:.1f} GiB "
+            f"to build; {have / GIB:.1f} GiB available (lower graph.n or graph.mean_degree)"
+        )
+    return need

@@ -1,0 +1,218 @@
+"""The ``[graph]`` section of a scenario and the one function that builds it.
+
+Every key belongs to some kinds of graph; setting a key that does not apply to
+the chosen ``kind`` is an error that says which kind it applies to (a silently
+ignored parameter would let a typo in ``kind`` pass unnoticed).
+
+>>> p = GraphParams.from_dict({"kind": "erdos_renyi", "n": 1000, "mean_degree": 8})
+>>> build_graph(p, seed=1).meta["kind"]
+'erdos_renyi'
+>>> GraphParams.from_dict({"kind": "erdos_renyi", "rewire": 0.2})
+Traceback (most recent call last):
+...
+simulator.errors.ConfigError: graph.rewire = 0.2 applies only to kind = 'watts_strogatz'; kind is 'erdos_renyi'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from simulator.errors import ConfigError
+from simulator.graphs import generators as gen
+from simulator.graphs.degrees import DISTRIBUTIONS
+from simulator.graphs.graph import Graph
+from simulator.graphs.io import read_edgelist
+from simulator.params import Section, param
+
+KINDS = (
+    "social",
+    "clustered",
+    "erdos_renyi",
+    "configuration",
+    "watts_strogatz",
+    "holme_kim",
+    "stochastic_block",
+    "complete",
+    "edgelist",
+)
+_CLUSTERED = ("social", "clustered")
+
+#: Which kinds each kind-specific key applies to.
+APPLIES_TO: dict[str, tuple[str, ...]] = {
+    "distribution": ("configuration",),
+    "median": ("configuration", *_CLUSTERED),
+    "exponent": ("configuration",),
+    "k_min": ("configuration",),
+    "cutoff": ("configuration",),
+    "max_degree": ("configuration", *_CLUSTERED),
+    "rewire": ("watts_strogatz",),
+    "m": ("holme_kim",),
+    "p_triad": ("holme_kim",),
+    "communities": ("stochastic_block", *_CLUSTERED),
+    "mixing": ("stochastic_block",),
+    "group_size": _CLUSTERED,
+    "weak_share": _CLUSTERED,
+    "path": ("edgelist",),
+}
+#: Keys of a configuration model that apply only to some distributions.
+_DIST_KEYS = {
+    "median": ("lognormal",),
+    "exponent": ("powerlaw",),
+    "k_min": ("powerlaw",),
+    "cutoff": ("powerlaw",),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class GraphParams(Section):
+    """Friend graph: which generator, how big, and its own knobs."""
+
+    SECTION = "graph"
+
+    kind: str = param("social", choices=KINDS, doc="generator (edgelist reads graph.path)")
+    n: int = param(10_000, low=1, high=2**31 - 1, doc="number of agents")
+    mean_degree: float = param(130.0, low=0.0, doc="mean number of friends (Facebook: 130)")
+    distribution: str = param("lognormal", choices=DISTRIBUTIONS, doc="configuration: degree law")
+    median: float | None = param(None, low=0.0, low_open=True, optional=True,
+                                 doc="lognormal median degree (default: mean * 99/190, Facebook)")  # fmt: skip
+    exponent: float = param(2.5, low=1.0, low_open=True, doc="powerlaw: P(k) ~ k^-exponent")
+    k_min: int = param(1, low=1, doc="powerlaw: smallest degree")
+    cutoff: float | None = param(None, low=0.0, low_open=True, optional=True,
+                                 doc="powerlaw: exponential cutoff degree")  # fmt: skip
+    max_degree: int = param(5000, low=1, doc="degree cap (Facebook: 5000)")
+    rewire: float = param(0.1, low=0.0, high=1.0, doc="watts_strogatz: rewiring probability")
+    m: int | None = param(None, low=1, optional=True, doc="holme_kim: edges per new node (default mean_degree/2)")
+    p_triad: float = param(0.5, low=0.0, high=1.0, doc="holme_kim: triad-closure probability")
+    communities: int | None = param(None, low=1, optional=True,
+                                    doc="number of communities (default one per 10,000 agents)")  # fmt: skip
+    mixing: float = param(0.1, low=0.0, high=1.0, doc="stochastic_block: share of edges between communities")
+    group_size: int = param(8, low=3, high=1000, doc="clustered/social: members per friend group (a clique)")
+    weak_share: float = param(0.25, low=0.0, high=1.0, doc="clustered/social: share of weak ties across groups")
+    path: str | None = param(None, optional=True, doc="edgelist: file, relative to the scenario file")
+
+    def check(self) -> None:
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        for key, kinds in APPLIES_TO.items():
+            value = getattr(self, key)
+            if self.kind not in kinds and value != defaults[key]:
+                where = " or ".join(repr(k) for k in kinds)
+                raise ConfigError(
+                    f"graph.{key} = {value!r} applies only to kind = {where}; kind is {self.kind!r}"
+                )
+        if self.kind == "edgelist":
+            if self.path is None:
+                raise ConfigError("graph.path is required when graph.kind = 'edgelist'")
+            for key in ("n", "mean_degree"):
+                if getattr(self, key) != defaults[key]:
+                    raise ConfigError(
+                        f"graph.{key} = {getattr(self, key)!r} does not apply to kind = 'edgelist' "
+                        "(the file sets the graph)"
+                    )
+            return
+        if self.kind == "complete":
+            if self.mean_degree != defaults["mean_degree"]:
+                raise ConfigError(
+                    f"graph.mean_degree = {self.mean_degree!r} does not apply to kind = 'complete' "
+                    "(it is n - 1)"
+                )
+            return
+        if self.mean_degree >= self.n:
+            raise ConfigError(
+                f"graph.mean_degree = {self.mean_degree:g} is not allowed; it must be below graph.n = {self.n}"
+            )
+        if self.kind == "configuration":
+            for key, dists in _DIST_KEYS.items():
+                if self.distribution not in dists and getattr(self, key) != defaults[key]:
+                    raise ConfigError(
+                        f"graph.{key} = {getattr(self, key)!r} applies only to distribution = "
+                        f"{' or '.join(map(repr, dists))}; distribution is {self.distribution!r}"
+                    )
+            if self.distribution == "powerlaw" and self.mean_degree != defaults["mean_degree"]:
+                raise ConfigError(
+                    f"graph.mean_degree = {self.mean_degree:g} does not apply to distribution = "
+                    "'powerlaw' (set graph.exponent, graph.k_min, graph.cutoff)"
+                )
+        if self.median is not None and not self.median < self.mean_degree:
+            raise ConfigError(
+                f"graph.median = {self.median:g} is not allowed; a lognormal needs median < "
+                f"mean_degree = {self.mean_degree:g}"
+            )
+        if self.kind == "watts_strogatz" and (self.mean_degree % 2 != 0):
+            raise ConfigError(
+                f"graph.mean_degree = {self.mean_degree:g} is not allowed; watts_strogatz needs an "
+                "even whole number"
+            )
+        if self.kind == "holme_kim":
+            if self.m is not None and self.mean_degree != defaults["mean_degree"] and (
+                2 * self.m != self.mean_degree
+            ):
+                raise ConfigError(
+                    f"graph.m = {self.m} contradicts graph.mean_degree = {self.mean_degree:g} "
+                    "(holme_kim's mean degree is about 2 m; set one of them)"
+                )
+            if self.holme_kim_m() >= self.n:
+                raise ConfigError(f"graph.m = {self.holme_kim_m()} is not allowed; it must be below graph.n = {self.n}")
+        if self.communities is not None and self.communities > self.n:
+            raise ConfigError(
+                f"graph.communities = {self.communities} is not allowed; it must be at most graph.n = {self.n}"
+            )
+
+    def holme_kim_m(self) -> int:
+        """``m`` of a Holme–Kim graph: given, or half the mean degree (at least 1)."""
+        return self.m if self.m is not None else max(1, round(self.mean_degree / 2))
+
+
+def build_graph(
+    params: GraphParams, seed: int, base_dir: str | os.PathLike | None = None
+) -> Graph:
+    """Build the graph a ``[graph]`` section describes.
+
+    Parameters
+    ----------
+    params : GraphParams
+    seed : int
+        Seed of the graph stream.
+    base_dir : path, optional
+        Folder of the scenario file; a relative ``graph.path`` is resolved against it.
+    """
+    p = params
+    kind = p.kind
+    clustered_kw = {
+        "median": p.median,
+        "max_degree": p.max_degree,
+        "group_size": p.group_size,
+        "weak_share": p.weak_share,
+        "communities": p.communities,
+    }
+    if kind == "social":
+        return gen.social(p.n, p.mean_degree, seed, **clustered_kw)
+    if kind == "clustered":
+        return gen.clustered(p.n, p.mean_degree, seed, **clustered_kw)
+    if kind == "erdos_renyi":
+        return gen.erdos_renyi(p.n, p.mean_degree, seed)
+    if kind == "configuration":
+        dist: dict = {"max_degree": p.max_degree}
+        if p.distribution == "powerlaw":
+            dist.update(exponent=p.exponent, k_min=p.k_min, cutoff=p.cutoff)
+        else:
+            dist["mean_degree"] = p.mean_degree
+        if p.distribution == "lognormal":
+            dist["median"] = p.median
+        return gen.configuration(n=p.n, distribution=p.distribution, seed=seed, **dist)
+    if kind == "watts_strogatz":
+        return gen.watts_strogatz(p.n, int(p.mean_degree), p.rewire, seed)
+    if kind == "holme_kim":
+        return gen.holme_kim(p.n, p.holme_kim_m(), p.p_triad, seed)
+    if kind == "stochastic_block":
+        communities = p.communities or min(p.n, max(2, gen.default_communities(p.n)))
+        return gen.planted_partition(p.n, communities, p.mean_degree, p.mixing, seed)
+    if kind == "complete":
+        return gen.complete(p.n, seed)
+    if kind == "edgelist":
+        path = Path(p.path)
+        if not path.is_absolute() and base_dir is not None:
+            path = Path(base_dir) / path
+        return read_edgelist(path)
+    raise ConfigError(f"graph.kind = {kind!r} is not allowed; allowed: {', '.join(KINDS)}")

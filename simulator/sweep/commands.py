@@ -1,0 +1,54 @@
+"""``virality sweep``: registered by :mod:`simulator.cli`; imports nothing heavy until run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``sweep`` command to the ``virality`` parser."""
+    p = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep (Dask)",
+        description="Run every design point x replicate of an experiment file; write "
+        "DIR/results.parquet (one row per run), DIR/metadata.json and, with --series, "
+        "DIR/series.parquet.",
+    )
+    p.add_argument("experiment", help="experiment TOML file")
+    p.add_argument(
+        "--workers", type=int, metavar="N",
+        help="worker processes of a local Dask cluster (default: number of cores; 1: in-process)",
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="submit to a running Dask scheduler instead")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: results/<experiment name>)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
+    p.add_argument("--series", action="store_true", help="also keep per-step series (series.parquet)")
+    p.add_argument("--chunk", type=int, metavar="RUNS", help="runs per task (default: automatic)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
+    p.set_defaults(func=cmd_sweep)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.sweep.execute import run_sweep
+    from simulator.sweep.experiment import Experiment
+
+    exp = Experiment.load(args.experiment)
+    out = Path(args.out) if args.out else Path("results") / exp.name
+    t0 = time.perf_counter()
+    meta = run_sweep(
+        exp, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+        series=args.series, chunk=args.chunk, progress=not args.quiet,
+    )
+    if not args.quiet:
+        session = meta["sessions"][-1]
+        ran = meta["runs_done"] - session["runs_at_start"]
+        print(
+            f"{exp.name}: {meta['runs_done']} runs ({exp.n_points} points x {exp.replicates} "
+            f"replicates; {ran} run now on {session['mode']}, {session['workers']} worker(s)) "
+            f"in {time.perf_counter() - t0:.1f} s -> {out / 'results.parquet'}",
+            file=sys.stdout,
+        )
+    return 0

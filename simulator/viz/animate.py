@@ -1,0 +1,116 @@
+"""``virality animate``: the page's network picture stepped through time, as a GIF or MP4.
+
+Each frame is the friend graph coloured by opinion (as on the page) next to
+the aware / positive / negative chart so far. GIFs are written with Pillow,
+MP4s with ffmpeg (when it is on the PATH). The file is written next to its
+destination and moved into place at the end, so a failed run never leaves a
+half-written file over an earlier one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from simulator.errors import ConfigError
+
+FORMATS = (".gif", ".mp4")
+
+
+def check_output(out: str | Path) -> Path:
+    """The output path, checked: .gif or .mp4 (with ffmpeg), in an existing folder."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise ConfigError(f"--out = '{out}' has an unknown format; allowed: {', '.join(FORMATS)}")
+    if suffix == ".mp4" and shutil.which("ffmpeg") is None:
+        raise ConfigError(f"--out = '{out}' needs ffmpeg, which is not installed; allowed: .gif")
+    if out.is_dir():
+        raise ConfigError(f"--out = '{out}' is a folder; allowed: a .gif or .mp4 file name")
+    if not out.parent.exists():
+        raise ConfigError(f"--out = '{out}': folder '{out.parent}' does not exist")
+    return out
+
+
+def animate(
+    scenario,
+    out: str | Path,
+    *,
+    steps: int | None = None,
+    seed: int | None = None,
+    fps: float = 4.0,
+    dpi: int = 80,
+    progress: bool = True,
+) -> Path:
+    """Write the spread of ``scenario`` (replicate 0 of ``simulator.run``) as an animation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario; its graph must be small enough to draw (``graph.n <= 5000``).
+    out : path
+        ``.gif`` (Pillow) or ``.mp4`` (ffmpeg).
+    steps, seed : int, optional
+        Override ``[run] steps`` / ``[run] seed``. Frames stop early when
+        nothing more can happen.
+    fps : float
+        Frames per second.
+    progress : bool
+        A tqdm bar on stderr.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    out = check_output(out)
+    if not fps > 0 or fps > 60:
+        raise ConfigError(f"--fps = {fps} is out of range; allowed: 0 < fps <= 60")
+    if steps is not None and steps < 1:
+        raise ConfigError(f"--steps = {steps} is out of range; allowed: steps >= 1")
+    if seed is not None and seed < 0:
+        raise ConfigError(f"--seed = {seed} is out of range; allowed: seed >= 0")
+    from simulator.viz.drawing import check_drawable
+
+    check_drawable(scenario.graph.n)
+
+    from matplotlib import animation
+    from matplotlib.figure import Figure
+    from tqdm import tqdm
+
+    from simulator.mesa_model import ViralityModel
+    from simulator.viz.drawing import NetworkPicture, OpinionChart, title_for
+
+    model = ViralityModel(scenario=scenario, steps=steps, seed=seed)
+    horizon = model.scenario.run.steps
+    fig = Figure(figsize=(11.0, 6.0), dpi=dpi, layout="constrained")
+    ax_net, ax_chart = fig.subplots(1, 2, width_ratios=[1.25, 1.0])
+    picture = NetworkPicture(model.graph, ax_net)
+    chart = OpinionChart(ax_chart, model.graph.n, horizon)
+    fig.suptitle(f"{model.scenario.name}: {model.graph.n} people, seed {model.seed}")
+
+    if out.suffix.lower() == ".gif":
+        writer = animation.PillowWriter(fps=fps)
+    else:
+        writer = animation.FFMpegWriter(fps=fps)
+    fd, tmp_name = tempfile.mkstemp(suffix=out.suffix, prefix=f".{out.stem}-", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with tqdm(total=horizon + 1, desc="frames", unit="frame", file=sys.stderr,
+                  disable=not progress) as bar, writer.saving(fig, str(tmp), dpi):
+            while True:
+                picture.update(model.state, model.talking(), title_for(model))
+                chart.update(model.datacollector.get_model_vars_dataframe())
+                writer.grab_frame()
+                bar.update(1)
+                if not model.running:
+                    break
+                model.step()
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out

@@ -1,0 +1,82 @@
+"""Scenario files: validation, overrides, variants, one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import simulator
+from simulator.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL_SCENARIOS = sorted((ROOT / "scenarios").rglob("*.toml"))
+
+
+def write(tmp_path, text):
+    p = tmp_path / "s.toml"
+    p.write_text(text)
+    return p
+
+
+def test_every_shipped_scenario_validates():
+    assert ALL_SCENARIOS, "no scenarios shipped"
+    for path in ALL_SCENARIOS:
+        sc = simulator.Scenario.load(path)
+        assert sc.graph.n > 0
+        for name in sc.variants:
+            sc.variant(name)
+
+
+def test_overrides_apply_and_validate():
+    sc = simulator.Scenario.load(ROOT / "scenarios" / "quickstart.toml",
+                                 overrides={"wom.p_positive": 0.1, "run.steps": 7})
+    assert sc.wom.p_positive == 0.1 and sc.run.steps == 7
+    assert sc.flat()["wom.p_positive"] == 0.1
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[wom]\np_postive = 0.1\n", "unknown key 'wom.p_postive' (did you mean 'p_positive'?)"),
+        ("[wom]\np_positive = 1.5\n", "wom.p_positive = 1.5 is out of range; allowed: 0.0 <= p_positive <= 1.0"),
+        ("[wom]\ntalk_steps = 0\n", "wom.talk_steps = 0 is out of range"),
+        ("[wom]\np_positive = 'a lot'\n", "wom.p_positive = 'a lot' is not allowed; expected a number"),
+        ("[womm]\np_positive = 0.1\n", "unknown section '[womm]' (did you mean 'wom'?)"),
+        ("[seeding]\nmethod = 'influencer'\n", "seeding.method = 'influencer' is not allowed (did you mean 'influencers'?)"),
+        ("[run]\nsteps = -3\n", "run.steps = -3 is out of range"),
+        ("[graph]\nn = 10\nmean_degree = 4\n[seeding]\nn_seeds = 50\n", "seeding.n_seeds = 50 is out of range"),
+        ("[wom\np = 1\n", "is not valid TOML"),
+        ("[variants.late]\nwom.p_postive = 0.2\n", "variants.late: unknown key 'wom.p_postive'"),
+    ],
+)
+def test_bad_input_gives_one_line_naming_key_and_allowed(tmp_path, text, fragment):
+    with pytest.raises(ConfigError) as err:
+        simulator.Scenario.load(write(tmp_path, text))
+    message = str(err.value)
+    assert fragment in message
+    assert "\n" not in message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        simulator.Scenario.load(tmp_path / "nope.toml")
+
+
+def test_bad_override_key():
+    sc = simulator.Scenario.load(ROOT / "scenarios" / "quickstart.toml")
+    with pytest.raises(ConfigError, match="did you mean 'satisfaction'"):
+        sc.with_overrides({"market.satisfacton": 0.5})
+    with pytest.raises(ConfigError, match="section one of"):
+        sc.with_overrides({"nosection": 1})
+
+
+def test_variants_are_overrides_of_the_base(tmp_path):
+    p = write(tmp_path, "[wom]\np_positive = 0.05\n[variants.loud]\nwom.p_positive = 0.2\n"
+                        "[variants.quiet.wom]\np_positive = 0.01\n")
+    sc = simulator.Scenario.load(p)
+    assert sc.variant("loud").wom.p_positive == 0.2
+    assert sc.variant("quiet").wom.p_positive == 0.01
+    assert sc.wom.p_positive == 0.05
+    with pytest.raises(ConfigError, match="did you mean 'loud'"):
+        sc.variant("lou")
