@@ -261,6 +261,7 @@ def summarise(results: dict, args: argparse.Namespace, n: int, compile_info: dic
     ours = results["ours"]
     ours_mean, ours_se = mean_se(ours["sizes"])
     ours_t = float(np.mean(ours["times_s"]))
+    ours_tmin = float(np.min(ours["times_s"]))
     rows = []
     for tool, r in results.items():
         m, se = mean_se(r["sizes"])
@@ -274,6 +275,7 @@ def summarise(results: dict, args: argparse.Namespace, n: int, compile_info: dic
             "s_per_replicate": t,
             "s_per_replicate_min": float(np.min(r["times_s"])),
             "ratio_to_ours": ratio,
+            "ratio_to_ours_min": float(np.min(r["times_s"])) / ours_tmin,
             "mean_final_size": m,
             "se_final_size": se,
             "mean_final_fraction": m / n,
@@ -302,7 +304,7 @@ def summarise(results: dict, args: argparse.Namespace, n: int, compile_info: dic
         "same_seed_sets_checked": same_seeds,
         "numba": compile_info,
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count()},
+                    "cpus": os.cpu_count(), "load_average_at_end": list(os.getloadavg())},
         "memory_method": "peak RSS (VmHWM, reset via /proc/self/clear_refs) minus RSS after "
                          "imports and input graph; covers setup, warm-up and all runs",
         "rows": rows,
@@ -321,15 +323,16 @@ def markdown(summary: dict, command: str) -> str:
         f"seed {c['seed']}. Theory (bond percolation, Newman 2002): large outbreak "
         f"S = {summary['theory_large_outbreak_fraction']:.4f} of n.",
         "",
-        "| tool | replicates | s / replicate | ratio to ours | mean final size ± SE | "
-        "fraction of n | z vs ours | setup s | peak RSS increment MB | input graph MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| tool | replicates | s / replicate | ratio to ours | ratio of fastest runs | "
+        "mean final size ± SE | fraction of n | z vs ours | setup s | peak RSS increment MB "
+        "| input graph MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in summary["rows"]:
         mem = r["peak_rss_increment_mb"]
         lines.append(
             f"| {r['label']} | {r['replicates']} | {r['s_per_replicate']:.4g} | "
-            f"{r['ratio_to_ours']:.3g} | {r['mean_final_size']:.1f} ± {r['se_final_size']:.1f} | "
+            f"{r['ratio_to_ours']:.3g} | {r['ratio_to_ours_min']:.3g} | {r['mean_final_size']:.1f} ± {r['se_final_size']:.1f} | "
             f"{r['mean_final_fraction']:.4f} | {r['z_vs_ours']:.2f} | {r['setup_s']:.3g} | "
             f"{'n/a' if mem is None else f'{mem:.1f}'} | {r['input_graph_mb']:.0f} |"
         )
@@ -355,13 +358,17 @@ def markdown(summary: dict, command: str) -> str:
     lines += [
         "",
         "s / replicate: mean wall time from seed set to final count, one warm-up run "
-        "excluded; `simulator.run` is its total over all replicates divided by their "
+        "excluded; ratio of fastest runs: the tool's fastest replicate over ours (less "
+        "sensitive to other load on the machine); `simulator.run` is its total over all replicates divided by their "
         "number. Setup (building each tool's graph format and configuration) is not in "
         "it. Memory: " + summary["memory_method"] + ". Input graph MB: what building "
         "the tool's input graph added (the networkx twin for the peers).",
         "",
         f"Machine: {summary['machine']['platform']}, Python {summary['machine']['python']}, "
-        f"{summary['machine']['cpus']} CPUs.",
+        f"{summary['machine']['cpus']} CPUs; load average at the end "
+        f"{', '.join(f'{x:.1f}' for x in summary['machine']['load_average_at_end'])} "
+        "(other jobs shared the machine: compare ratios, and the ratio of fastest runs, "
+        "rather than absolute times).",
         "",
     ]
     return "\n".join(lines)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.twins_graphs import twin_edges_to_csr
 
 from simulator.graphs.csr import csr_problems, edges_to_csr, finish_rows, from_csr_validated
+from tests.twins_graphs import twin_edges_to_csr
 
 
 def test_edges_to_csr_matches_twin_on_messy_edges():

@@ -15,7 +15,8 @@ it either always passes or always fails.
 
 EoN 2.0 triggers a SciPy DeprecationWarning on import
 (``scipy.ndimage.interpolation``); :func:`experiments.peers.adapters.import_eon`
-silences exactly that one around the import, so no module-wide filter is needed.
+ignores DeprecationWarning during that import only, so this module needs no
+``pytestmark`` filter and any later deprecation still fails the tests.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def test_ndlib_agrees(graphs, specs, ours):
     pytest.importorskip("ndlib")
     g, G = graphs
     run = adapters.make_ndlib(g, G, T)
-    ok, msg = agree([run(s) for s in specs[:100]], ours)  # NDlib is slow: 100 runs
+    ok, msg = agree([run(s) for s in specs[:60]], ours)  # NDlib is slow: 60 runs
     assert ok, msg
 
 
@@ -105,7 +106,7 @@ def test_mesa_model_agrees(graphs, specs, ours):
     pytest.importorskip("mesa")
     g, G = graphs
     run = adapters.make_mesa(g, G, T)
-    ok, msg = agree([run(s) for s in specs[:80]], ours)  # a model per run: 80 runs
+    ok, msg = agree([run(s) for s in specs[:50]], ours)  # a model per run: 50 runs
     assert ok, msg
 
 

@@ -15,12 +15,13 @@ import pytest
 
 import simulator
 from simulator.cli import main
+from simulator.engine.run import graph_seed, make_graph
 from simulator.errors import ConfigError
 from simulator.sweep.design import ParamSpec, latin_hypercube
-from simulator.sweep.execute import make_chunks, run_sweep
+from simulator.sweep.execute import Chunker, run_sweep
 from simulator.sweep.experiment import FINAL_METRICS, Experiment
 from simulator.sweep.store import Store
-from simulator.sweep.worker import cached_graph, run_chunk
+from simulator.sweep.worker import Chunk, RunSpec, cached_graph, run_chunk
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "experiments" / "smoke_sweep.toml"
@@ -101,6 +102,26 @@ def test_run_seeds_depend_only_on_the_run_index():
     assert crn.run_seed(0) == crn.run_seed(2) != crn.run_seed(1)  # replicate 0 of points 0, 1
 
 
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"wom.p_positive": 0.05, "wom.p_negative": 0.1, "market.p_purchase": 0.2, "market.satisfaction": 0.5},
+    {"wom.p_positive": 0.01},  # dies out early: carried-forward rows, t_half_reach near 0
+    {"run.resample_graph": True, "market.p_advertising": 0.01},
+])
+def test_worker_runs_exactly_like_simulator_run(overrides):
+    sc = simulator.Scenario.from_dict(TINY).with_overrides(overrides)
+    spec = RunSpec(run=7, point=0, replicate=0, seed=123, values={})
+    chunk = Chunk(sc, (spec,), FINAL_METRICS, graph_seed(9), series=True)
+    rows, series, _ = run_chunk(chunk)
+    graph = None if sc.run.resample_graph else make_graph(sc, 9)
+    res = simulator.run(sc, seed=123, replicates=1, graph=graph)
+    expected = res.finals.drop(columns=["replicate"])
+    pd.testing.assert_frame_equal(rows[list(FINAL_METRICS)], expected[list(FINAL_METRICS)],
+                                  check_dtype=False)
+    ts = res.timeseries.drop(columns=["replicate"])
+    pd.testing.assert_frame_equal(series.drop(columns=["run"]), ts, check_dtype=False)
+
+
 def test_graph_is_built_once_per_process():
     sc = simulator.Scenario.from_dict(TINY)
     g1, g2 = cached_graph(sc, 11), cached_graph(sc.with_overrides({"wom.p_positive": 0.3}), 11)
@@ -175,7 +196,7 @@ def test_killed_process_resumes_without_duplicates(tmp_path):
     assert res["run"].tolist() == list(range(exp.n_runs))
     assert res["seed"].tolist() == [exp.run_seed(r) for r in range(exp.n_runs)]
     # Rows written before the kill equal the same runs computed afresh in this process.
-    again = run_chunk(next(make_chunks(exp, before["run"].tolist()[:3], 3, False)))[0]
+    again = run_chunk(next(Chunker(exp, before["run"].tolist()[:3], False, size=3)))[0]
     pd.testing.assert_frame_equal(again, res.iloc[before["run"].tolist()[:3]].reset_index(drop=True))
     assert Store(out).read_metadata()["status"] == "complete"
 

@@ -195,7 +195,8 @@ def make_sum_even(degrees: np.ndarray, key: int, max_degree: int) -> bool:
     """
     if int(degrees.sum()) % 2 == 0 or degrees.size == 0:
         return False
-    u, _ = uniform(key_for(np.uint64(key), np.int64(degrees.size), np.int64(1)))
+    # key_for returns a Python int from Python; keep it unsigned for numba.
+    u, _ = uniform(np.uint64(key_for(np.uint64(key), np.int64(degrees.size), np.int64(1))))
     i = min(int(u * degrees.size), degrees.size - 1)
     degrees[i] += 1 if degrees[i] < max_degree else -1
     return True

@@ -242,7 +242,7 @@ def configuration(
     check_memory(n, n_stubs / max(n, 1), "configuration")
     stubs = np.empty(n_stubs, dtype=np.int32)
     fill_stubs(degrees, stubs)
-    shuffle_stubs(stubs, key_for(np.uint64(key), np.int64(0), np.int64(0)))
+    shuffle_stubs(stubs, np.uint64(key_for(np.uint64(key), np.int64(0), np.int64(0))))
     indptr, indices, loops = _scatter_pairs(stubs[0::2], stubs[1::2], n)
     del stubs
     indptr, indices, dropped = finish_rows(indptr, indices)

@@ -32,8 +32,12 @@ from simulator.sweep.worker import Chunk, RunSpec, run_chunk
 #: Chunks in flight per worker: enough to keep every worker busy while the
 #: client writes parts, few enough that a kill loses little.
 IN_FLIGHT_PER_WORKER = 2
-#: Upper bound on runs per chunk when sized automatically (parts stay small).
-MAX_CHUNK = 16
+#: Work per task when chunks are sized automatically: Dask's per-task cost
+#: (a few ms) and a part file's stay under ~2% of it, and a kill loses at most
+#: about this much per worker.
+TARGET_TASK_SECONDS = 0.5
+#: Upper bound on runs per chunk (parts stay small).
+MAX_CHUNK = 2000
 
 PartHook = Callable[[int, int], None]
 
@@ -66,23 +70,48 @@ def fingerprint(exp: Experiment) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def auto_chunk(n_todo: int, workers: int) -> int:
-    """Runs per task: about 8 tasks per worker, at most :data:`MAX_CHUNK` runs each."""
-    return max(1, min(MAX_CHUNK, n_todo // max(1, 8 * workers)))
+class Chunker:
+    """Cut the runs to do into chunks of consecutive runs, sized as the sweep goes.
 
+    With ``size`` given every chunk has that many runs. Otherwise chunks start
+    at one run and grow to about :data:`TARGET_TASK_SECONDS` of work each, from
+    the run times the workers report: cheap runs (milliseconds) are batched so
+    the per-task cost of Dask and of a part file stays small, expensive ones go
+    one by one so a kill loses little. The size never changes a result.
+    """
 
-def make_chunks(exp: Experiment, todo: list[int], size: int, series: bool) -> Iterator[Chunk]:
-    """Chunks of consecutive runs (``todo`` sorted), built lazily."""
-    from simulator.engine.run import graph_seed
+    def __init__(self, exp: Experiment, todo: list[int], series: bool, size: int | None = None) -> None:
+        from simulator.engine.run import graph_seed
 
-    gseed = graph_seed(exp.seed)
-    points = exp.design.points
-    for i in range(0, len(todo), size):
+        self.exp, self.todo, self.series = exp, todo, series
+        self.fixed = size is not None
+        self.size = size or 1
+        self.pos = 0
+        self.per_run: float | None = None
+        self.graph_seed = graph_seed(exp.seed)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return self
+
+    def __next__(self) -> Chunk:
+        if self.pos >= len(self.todo):
+            raise StopIteration
+        runs = self.todo[self.pos:self.pos + self.size]
+        self.pos += len(runs)
+        points = self.exp.design.points
         specs = []
-        for run in todo[i:i + size]:
-            point, rep = exp.point_of(run)
-            specs.append(RunSpec(run, point, rep, exp.run_seed(run), points[point]))
-        yield Chunk(exp.scenario, tuple(specs), tuple(exp.metrics), gseed, series)
+        for run in runs:
+            point, rep = self.exp.point_of(run)
+            specs.append(RunSpec(run, point, rep, self.exp.run_seed(run), points[point]))
+        return Chunk(self.exp.scenario, tuple(specs), tuple(self.exp.metrics), self.graph_seed, self.series)
+
+    def observe(self, runs: int, seconds: float) -> None:
+        """Learn the time per run from a finished chunk; resize the next chunks."""
+        if self.fixed or runs == 0:
+            return
+        per = max(seconds / runs, 1e-6)
+        self.per_run = per if self.per_run is None else 0.7 * self.per_run + 0.3 * per
+        self.size = int(min(MAX_CHUNK, max(1, TARGET_TASK_SECONDS / self.per_run)))
 
 
 def _now() -> str:
@@ -115,11 +144,11 @@ def run_sweep(
     series : bool
         Also keep every run's per-step series (``series.parquet``).
     chunk : int, optional
-        Runs per task (default: :func:`auto_chunk`). Results do not depend on it.
+        Runs per task (default: sized automatically, :class:`Chunker`).
+        Results do not depend on it.
     on_part : callable, optional
         Called as ``on_part(runs_done, runs_total)`` after each part is written.
     """
-    from simulator import __version__
 
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers = {workers} is out of range; allowed: workers >= 1")
@@ -144,7 +173,6 @@ def run_sweep(
             f"--out '{store.out}' already holds a sweep; pass --resume to continue it "
             "or choose another folder (nothing was changed)"
         )
-    store.prepare()
     done = store.done_runs()
     total = exp.n_runs
     todo = [r for r in range(total) if r not in done]
@@ -153,6 +181,41 @@ def run_sweep(
 
     n_workers = 1 if scheduler is None and workers == 1 else (workers or default_workers())
     mode = f"scheduler {scheduler}" if scheduler else ("in-process" if n_workers == 1 else "local")
+    # Connect before writing anything: an unreachable scheduler leaves no folder behind.
+    dask = _Dask(n_workers, scheduler) if todo and mode != "in-process" else None
+    if dask is not None:
+        n_workers = dask.n_workers
+    try:
+        return _sweep(exp, store, old=old, fp=fp, todo=todo, done=done, series=series,
+                      progress=progress, on_part=on_part, chunk=chunk, dask=dask,
+                      n_workers=n_workers, mode=mode, resume=resume)
+    finally:
+        if dask is not None:
+            dask.close()
+
+
+def _sweep(
+    exp: Experiment,
+    store: Store,
+    *,
+    old: dict[str, Any] | None,
+    fp: str,
+    todo: list[int],
+    done: set[int],
+    series: bool,
+    progress: bool,
+    on_part: PartHook | None,
+    chunk: int | None,
+    dask: _Dask | None,
+    n_workers: int,
+    mode: str,
+    resume: bool,
+) -> dict[str, Any]:
+    """The part of :func:`run_sweep` that writes: metadata, parts, consolidation."""
+    from simulator import __version__
+
+    total = exp.n_runs
+    store.prepare()
     session = {"started": _now(), "finished": None, "runs_at_start": len(done), "mode": mode}
     meta = dict(old) if (resume and old) else {
         "name": exp.name,
@@ -188,20 +251,21 @@ def run_sweep(
             with tqdm(total=total, initial=len(done), desc=exp.name, unit="run", file=sys.stderr,
                       disable=(not progress) or None, dynamic_ncols=True) as bar:
 
-                def finished(rows: pd.DataFrame, ser: pd.DataFrame | None) -> None:
+                chunks = Chunker(exp, todo, series, chunk)
+
+                def finished(rows: pd.DataFrame, ser: pd.DataFrame | None, seconds: float) -> None:
                     store.write_part(rows, ser)
+                    chunks.observe(len(rows), seconds)
                     state["done"] += len(rows)
                     bar.update(len(rows))
                     if on_part is not None:
                         on_part(state["done"], total)
 
-                size = chunk or auto_chunk(len(todo), n_workers)
-                chunks = make_chunks(exp, todo, size, series)
-                if scheduler is None and n_workers == 1:
+                if dask is None:
                     for c in chunks:
                         finished(*run_chunk(c))
                 else:
-                    n_workers = _run_dask(chunks, finished, n_workers, scheduler)
+                    dask.run(chunks, finished)
         store.consolidate(series=series)
         status = "complete"
     except BaseException as exc:
@@ -216,41 +280,73 @@ def run_sweep(
     return meta
 
 
-def _run_dask(
-    chunks: Iterator[Chunk],
-    finished: Callable[[pd.DataFrame, pd.DataFrame | None], None],
-    n_workers: int,
-    scheduler: str | None,
-) -> int:
-    """Submit chunks in bounded batches; call ``finished`` as each completes."""
-    from distributed import Client, LocalCluster, as_completed
+def _worker_version() -> str:
+    from simulator import __version__
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
-        )
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise ConfigError(f"--scheduler {scheduler!r}: cannot connect ({exc})") from None
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    return __version__
+
+
+def _check_workers(client: Any) -> None:
+    """Every worker of a remote cluster must import the same simulator version as this client."""
+    from simulator import __version__
+
     try:
-        limit = IN_FLIGHT_PER_WORKER * n_workers + 1
-        first = [client.submit(run_chunk, c, pure=False) for c in itertools.islice(chunks, limit)]
+        versions = client.run(_worker_version)
+    except ImportError as exc:
+        client.close()
+        raise ConfigError(f"--scheduler: a worker cannot import the simulator ({exc}); install it there") from None
+    other = {addr: v for addr, v in versions.items() if v != __version__}
+    if other:
+        client.close()
+        addr, v = next(iter(other.items()))
+        raise ConfigError(
+            f"--scheduler: worker {addr} runs simulator {v}, this client {__version__}; "
+            "install the same version on every worker"
+        )
+
+
+class _Dask:
+    """A Dask client: on a new local cluster, or connected to a running scheduler."""
+
+    def __init__(self, n_workers: int, scheduler: str | None) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler is None:
+            self.cluster = LocalCluster(
+                n_workers=n_workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+            self.n_workers = n_workers
+        else:
+            try:
+                self.client = Client(scheduler, timeout="5s")
+            except OSError as exc:
+                raise ConfigError(f"--scheduler {scheduler!r}: cannot connect ({exc})") from None
+            self.n_workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+            _check_workers(self.client)
+
+    def run(
+        self,
+        chunks: Iterator[Chunk],
+        finished: Callable[[pd.DataFrame, pd.DataFrame | None, float], None],
+    ) -> None:
+        """Submit chunks in bounded batches; call ``finished`` as each completes."""
+        from distributed import as_completed
+
+        limit = IN_FLIGHT_PER_WORKER * self.n_workers + 1
+        first = [self.client.submit(run_chunk, c, pure=False) for c in itertools.islice(chunks, limit)]
         queue = as_completed(first)
         for future in queue:
-            rows, ser = future.result()
+            result = future.result()
             future.release()
-            finished(rows, ser)
+            finished(*result)
             nxt = next(chunks, None)
             if nxt is not None:
-                queue.add(client.submit(run_chunk, nxt, pure=False))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    return n_workers
+                queue.add(self.client.submit(run_chunk, nxt, pure=False))
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

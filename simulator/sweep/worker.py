@@ -9,10 +9,12 @@ graph by the graph parameters and the graph seed.
 from __future__ import annotations
 
 import json
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: Graphs kept per process. A sweep shares one graph unless a graph parameter
@@ -68,31 +70,89 @@ def clear_cache() -> None:
     _GRAPHS.clear()
 
 
-def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Run every run of ``chunk``; return ``(rows, series)``.
+def final_values(series: np.ndarray, n: int) -> dict[str, float]:
+    """Final metrics of one replicate straight from its ``(steps + 1, metrics)`` int64 series.
+
+    The array twin of :func:`simulator.engine.results.final_metrics` (which
+    builds pandas tables: about two thirds of a small run's time). Same
+    formulas, same floats; ``tests/test_sweep.py`` checks that both agree.
+    """
+    from simulator.core import metrics as M
+    from simulator.engine.results import FRACTIONS
+
+    col = {name: i for i, name in enumerate(M.WOM_METRICS)}
+    last = series[-1]
+    out: dict[str, float] = {}
+    for name, column in FRACTIONS.items():
+        if column in col:
+            out[name] = float(last[col[column]]) / n
+    out["net_sentiment"] = out["positive"] - out["negative"]
+    out["peak_talking_negative"] = float(series[:, col["n_talking_negative"]].max()) / n
+    out["peak_talking_positive"] = float(series[:, col["n_talking_positive"]].max()) / n
+    pos, neg = float(last[col["cum_word_positive"]]), float(last[col["cum_word_negative"]])
+    out["word_positive_share"] = pos / (pos + neg) if pos + neg else float("nan")
+    reached = series[:, col["cum_reach"]]
+    half = np.searchsorted(reached, reached[-1] / 2.0) if reached[-1] > reached[0] else 0
+    out["t_half_reach"] = int(min(half, len(series) - 1))
+    return out
+
+
+def run_one(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], np.ndarray]:
+    """One replicate, as ``simulator.run(scenario, seed, replicates=1, graph=graph)`` runs it.
+
+    Returns its final metrics and its raw int64 series; ``run_chunk`` makes a
+    table of the series only when ``--series`` asks for it.
+    """
+    from simulator.engine.run import make_graph, replicate_keys
+    from simulator.engine.simulation import simulate
+    from simulator.sections import check_seeding
+
+    g = graph if graph is not None else make_graph(scenario, seed, 0)
+    check_seeding(scenario.seeding, g.n)
+    rep = simulate(g, scenario.seeding, scenario.wom, scenario.market, scenario.run.steps,
+                   replicate_keys(seed, 0), scenario.run.validate)
+    return final_values(rep.series, g.n), rep.series
+
+
+def series_table(run: int, series: np.ndarray) -> pd.DataFrame:
+    """The per-step table of one run: ``run``, ``step``, then the public series metrics."""
+    from simulator.core import metrics as M
+
+    keep = [i for i, name in enumerate(M.WOM_METRICS) if name not in M.INTERNAL_METRICS]
+    table = pd.DataFrame(series[:, keep], columns=[M.WOM_METRICS[i] for i in keep])
+    table.insert(0, "step", np.arange(len(series), dtype=np.int64))
+    table.insert(0, "run", np.int64(run))
+    return table
+
+
+def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
+    """Run every run of ``chunk``; return ``(rows, series, seconds)``.
 
     ``rows`` has one row per run: ``run``, ``point``, the swept parameters,
     ``replicate``, ``seed``, then the kept final metrics. ``series`` (or None)
     has one row per run and step: ``run``, ``step``, then every series metric.
+    ``seconds`` is the time spent running (graph builds excluded), which the
+    client uses to size the next chunks.
     """
-    from simulator.engine.run import run as run_scenario
-
     rows, frames = [], []
+    seconds = 0.0
+    scenarios: dict[int, Any] = {}
     for spec in chunk.runs:
-        scenario = chunk.scenario.with_overrides(spec.values)
+        scenario = scenarios.get(spec.point)
+        if scenario is None:  # runs of one point come together: apply its values once
+            scenario = scenarios[spec.point] = chunk.scenario.with_overrides(spec.values)
         graph = None if scenario.run.resample_graph else cached_graph(scenario, chunk.graph_seed)
-        res = run_scenario(scenario, seed=spec.seed, replicates=1, graph=graph)
-        finals = res.finals.iloc[0]
+        t0 = time.perf_counter()
+        finals, series = run_one(scenario, spec.seed, graph)
+        seconds += time.perf_counter() - t0
         row = {"run": spec.run, "point": spec.point, **spec.values,
                "replicate": spec.replicate, "seed": spec.seed}
         row.update({m: finals[m] for m in chunk.metrics})
         rows.append(row)
         if chunk.series:
-            ts = res.timeseries.drop(columns=["replicate"])
-            ts.insert(0, "run", spec.run)
-            frames.append(ts)
+            frames.append(series_table(spec.run, series))
     table = pd.DataFrame(rows)
     for col in ("run", "point", "replicate", "seed"):
         table[col] = table[col].astype("int64")
     series = pd.concat(frames, ignore_index=True) if frames else None
-    return table, series
+    return table, series, seconds

@@ -110,6 +110,9 @@ def viz_command(args) -> tuple[list[str], dict[str, str]]:
     cmd = [
         sys.executable, "-m", "solara", "run", "simulator.viz.app",
         "--host", args.host, "--port", str(args.port), "--production", "--no-open",
+        # solara would ask PyPI for a newer version and tell the teacher to upgrade;
+        # newer releases fetch assets from a CDN and render a blank page offline.
+        "--no-check-version",
     ]
     return cmd, env
 

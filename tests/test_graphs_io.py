@@ -1,0 +1,125 @@
+"""networkx round trips and edge-list files, including messy ones and bad ones."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from simulator.errors import ConfigError
+from simulator.graphs import (
+    erdos_renyi,
+    from_networkx,
+    read_edgelist,
+    stochastic_block,
+    to_networkx,
+    write_edgelist,
+)
+from simulator.graphs.csr import csr_problems
+
+
+def test_networkx_round_trip_keeps_the_graph():
+    g = erdos_renyi(500, 6, seed=1)
+    back = from_networkx(to_networkx(g))
+    np.testing.assert_array_equal(back.indptr, g.indptr)
+    np.testing.assert_array_equal(back.indices, g.indices)
+    assert back.labels.tolist() == list(range(500))
+
+
+def test_networkx_communities_travel_as_node_attributes():
+    g = stochastic_block([20, 30], 0.3, 0.02, seed=2)
+    back = from_networkx(to_networkx(g))
+    np.testing.assert_array_equal(back.community, g.community)
+
+
+def test_from_networkx_relabels_symmetrises_and_drops_loops():
+    G = nx.DiGraph()
+    G.add_edges_from([("x", "y"), ("y", "z"), ("z", "y"), ("z", "z"), (("t", 1), "x")])
+    g = from_networkx(G)
+    assert g.labels.tolist() == ["x", "y", "z", ("t", 1)]
+    assert csr_problems(g.indptr, g.indices) == []
+    assert g.n_edges == 3  # x-y, y-z (both arcs), t-x; z-z dropped
+    assert g.meta["self_loops"] == 1 and g.meta["multi_edges"] == 1
+    G2 = to_networkx(g)
+    assert set(map(frozenset, G2.edges())) == {
+        frozenset({"x", "y"}), frozenset({"y", "z"}), frozenset({("t", 1), "x"})
+    }
+
+
+def test_networkx_karate_club_matches():
+    G = nx.karate_club_graph()
+    g = from_networkx(G)
+    assert g.n == 34 and g.n_edges == G.number_of_edges()
+    assert sorted(g.degrees().tolist()) == sorted(d for _, d in G.degree())
+
+
+MESSY = """# a messy friend list
+# comment lines, blank lines, commas, tabs, weights, loops and repeats
+
+alice,bob,0.9
+bob\tcarol
+carol  alice   2.5  extra
+dave dave
+alice bob
+bob alice # trailing comment
+eve,alice
+"""
+
+
+def test_read_messy_edgelist(tmp_path):
+    path = tmp_path / "friends.csv"
+    path.write_text(MESSY)
+    g = read_edgelist(path)
+    assert g.labels.tolist() == ["alice", "bob", "carol", "dave", "eve"]
+    assert csr_problems(g.indptr, g.indices) == []
+    assert g.n_edges == 4  # a-b, b-c, c-a, e-a
+    assert g.degrees().tolist() == [3, 2, 2, 0, 1]  # dave only had a self-loop
+    assert g.meta["self_loops"] == 1 and g.meta["multi_edges"] == 2 and g.meta["lines"] == 7
+
+
+def test_integer_labels_are_kept_in_order_of_first_appearance(tmp_path):
+    path = tmp_path / "ints.txt"
+    path.write_text("10 3\n3 7\n7 10\n")
+    g = read_edgelist(path)
+    assert g.labels.dtype == np.int64 and g.labels.tolist() == [10, 3, 7]
+    assert g.n_edges == 3
+
+
+def test_write_then_read_gives_the_same_graph(tmp_path):
+    g = erdos_renyi(300, 5, seed=3)
+    path = tmp_path / "g.txt"
+    write_edgelist(g, path)
+    back = read_edgelist(path)
+    # Labels are the old ids in order of first appearance; map back and compare edge sets.
+    old = back.labels
+    rows = np.repeat(np.arange(back.n), back.degrees())
+    got = {(min(a, b), max(a, b)) for a, b in zip(old[rows], old[back.indices], strict=True)}
+    rows = np.repeat(np.arange(g.n), g.degrees())
+    want = {(min(a, b), max(a, b)) for a, b in zip(rows, g.indices, strict=True)}
+    assert got == want
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(ConfigError, match="nope.txt") as err:
+        read_edgelist(missing)
+    assert "\n" not in str(err.value)
+
+
+def test_malformed_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("# header\n1 2\n\n3\n4 5\n")
+    with pytest.raises(ConfigError, match=r"bad\.txt, line 4: expected two node labels") as err:
+        read_edgelist(path)
+    assert "\n" not in str(err.value)
+
+
+def test_empty_and_binary_files_are_config_errors(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n\n")
+    with pytest.raises(ConfigError, match="no edges"):
+        read_edgelist(empty)
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(b"\xff\xfe\x00\x81 \x92\n")
+    with pytest.raises(ConfigError, match="UTF-8"):
+        read_edgelist(binary)
