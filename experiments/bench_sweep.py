@@ -61,7 +61,7 @@ RESULTS = ROOT / "experiments" / "results"
 sys.path.insert(0, str(ROOT))
 
 import simulator  # noqa: E402
-from simulator.sweep.execute import run_sweep  # noqa: E402
+from simulator.sweep.execute import QUIET_SCHEDULER, run_sweep  # noqa: E402
 from simulator.sweep.experiment import Experiment  # noqa: E402
 
 PS = [0.06, 0.08, 0.10, 0.12]
@@ -133,7 +133,8 @@ def ours(make, replicates: int, repeats: int) -> dict:
     out["runs_per_s_1"] = exp.n_runs / t1
     # 2 workers on a warmed-up local cluster.
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                      silence_logs=logging.ERROR, scheduler_kwargs=QUIET_SCHEDULER) as cluster, \
+            Client(cluster) as client:
         pids = client.run(warm_worker, exp.scenario, graph_seed(exp.seed))
         assert len(set(pids.values())) == 2
         t2 = min(timed_sweep(exp, scheduler=cluster.scheduler_address) for _ in range(repeats))

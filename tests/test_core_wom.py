@@ -76,13 +76,16 @@ def test_spread_word_matches_twin_positions():
     talkers = np.arange(g.n, dtype=np.int32)
     target = np.empty(100_000, np.int32)
     sentiment = np.empty(100_000, np.int8)
-    k = spread_word(g.indptr, g.indices, talkers, g.n, opinion, 0.1, 0.0, np.uint64(99), 4,
-                    target, sentiment)
-    expected = []
-    for i in range(g.n):
+    opinion[:50] = Opinion.UNAWARE  # words to fans are counted, not written
+    k, n_pos, n_neg = spread_word(g.indptr, g.indices, talkers[50:], g.n - 50, opinion, 0.1, 0.0,
+                                  np.uint64(99), 4, target, sentiment)
+    expected, passed = [], 0
+    for i in range(50, g.n):
         friends = g.neighbors(i)
-        expected += [int(friends[p]) for p in skip_positions(99, 4, i, len(friends), 0.1)]
-    assert target[:k].tolist() == expected
+        hit = [int(friends[p]) for p in skip_positions(99, 4, i, len(friends), 0.1)]
+        passed += len(hit)
+        expected += [j for j in hit if j < 50]
+    assert target[:k].tolist() == expected and n_pos == passed and n_neg == 0
 
 
 def test_spread_word_reports_overflow_and_is_deterministic():
@@ -91,9 +94,10 @@ def test_spread_word_reports_overflow_and_is_deterministic():
     talkers = np.arange(g.n, dtype=np.int32)
     small = np.empty(10, np.int32), np.empty(10, np.int8)
     big = np.empty(10_000, np.int32), np.empty(10_000, np.int8)
+    opinion[::2] = Opinion.POSITIVE  # half the listeners can be moved by negative word
     k_small = spread_word(g.indptr, g.indices, talkers, g.n, opinion, 0.0, 0.3, np.uint64(5), 1, *small)
     k_big = spread_word(g.indptr, g.indices, talkers, g.n, opinion, 0.0, 0.3, np.uint64(5), 1, *big)
-    assert k_small == k_big > 10
+    assert k_small == k_big and k_big[0] > 10
     assert big[0][:10].tolist() == small[0].tolist()
 
 
@@ -118,3 +122,18 @@ def test_same_numbers_on_one_and_two_threads():
     finally:
         numba.set_num_threads(before)
     assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("talk_steps, p", [(1, 0.15), (3, 0.05), (2, 1.0)])
+def test_fused_cascade_path_equals_two_phase_path(talk_steps, p):
+    """The one-pass independent-cascade loop gives the same series as talk-then-listen."""
+    g = erdos_renyi(4000, 12, seed=9)
+    wom = WomParams(p_positive=p, p_negative=0.0, talk_steps=talk_steps, impact_positive=1.0)
+    market = MarketParams(p_purchase=0.0)
+    seeding = SeedingParams(n_seeds=3)
+    keys = replicate_keys(21, 0)
+    a = Simulation(g, seeding, wom, market, 50, keys, fused=True).run_to_end()
+    b = Simulation(g, seeding, wom, market, 50, keys, fused=False).run_to_end()
+    assert np.array_equal(a.series, b.series)
+    assert np.array_equal(a.state.opinion, b.state.opinion)
+    assert a.series[-1, M.CUM_POSITIVE] > 3

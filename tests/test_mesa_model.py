@@ -27,6 +27,22 @@ SMALL = {
 }
 
 
+@pytest.fixture()
+def batch_run():
+    """Mesa's batch_run, without its import-time side effect on other tests.
+
+    ``mesa.batchrunner`` forces multiprocessing's start method to "spawn" for the
+    whole process when imported; put back what was there.
+    """
+    import multiprocessing
+
+    before = multiprocessing.get_start_method(allow_none=True)
+    from mesa.batchrunner import batch_run
+
+    yield batch_run
+    multiprocessing.set_start_method(before, force=True)
+
+
 def run_to_end(model: ViralityModel) -> pd.DataFrame:
     while model.running:
         model.step()
@@ -101,9 +117,7 @@ def test_classroom_validates_and_spreads_visibly():
     assert final["n_negative"].max() > 0
 
 
-def test_batch_run_rows_have_parameter_and_metric_columns():
-    from mesa.batchrunner import batch_run
-
+def test_batch_run_rows_have_parameter_and_metric_columns(batch_run):
     params = {"p_positive": [0.05, 0.3], "n": 200, "mean_degree": 6, "graph_kind": "erdos_renyi",
               "n_seeds": 3, "seed": 4}
     rows = batch_run(ViralityModel, parameters=params, iterations=1, max_steps=5,
@@ -129,9 +143,7 @@ def run_to_end_or(model: ViralityModel, max_steps: int) -> pd.DataFrame:
     return model.datacollector.get_model_vars_dataframe()
 
 
-def test_batch_run_iterations_differ_without_a_seed():
-    from mesa.batchrunner import batch_run
-
+def test_batch_run_iterations_differ_without_a_seed(batch_run):
     params = {"n": 300, "mean_degree": 6, "graph_kind": "erdos_renyi", "p_positive": 0.2}
     rows = batch_run(ViralityModel, parameters=params, iterations=3, max_steps=8,
                      number_processes=1, display_progress=False)

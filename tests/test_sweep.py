@@ -18,7 +18,7 @@ from simulator.cli import main
 from simulator.engine.run import graph_seed, make_graph
 from simulator.errors import ConfigError
 from simulator.sweep.design import ParamSpec, latin_hypercube
-from simulator.sweep.execute import Chunker, run_sweep
+from simulator.sweep.execute import QUIET_SCHEDULER, Chunker, run_sweep
 from simulator.sweep.experiment import FINAL_METRICS, Experiment
 from simulator.sweep.store import Store
 from simulator.sweep.worker import Chunk, RunSpec, cached_graph, run_chunk
@@ -296,3 +296,15 @@ def test_cli_missing_file_and_occupied_out(tmp_path, capsys):
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 2
     assert "already holds a sweep" in capsys.readouterr().err
     pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), before)
+
+
+def test_running_scheduler_gives_the_same_table(reference, tmp_path):
+    from distributed import LocalCluster
+
+    # An in-process cluster (threads) keeps this quick; the path is the same as a remote one.
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+                      scheduler_kwargs=QUIET_SCHEDULER) as cluster:
+        meta = run_sweep(Experiment.load(SMOKE), tmp_path, scheduler=cluster.scheduler_address,
+                         progress=False)
+    assert meta["sessions"][0]["mode"].startswith("scheduler")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "results.parquet"), reference)

@@ -132,10 +132,13 @@ def test_page_steps_redraws_and_resets_with_a_new_value(server):
             sync_api.expect(page.locator(".virality-lesson")).to_contain_text("Step 0 of 40")
             assert_no_error_text(page)
 
+            # Play runs on by itself until paused.
+            page.get_by_role("button", name="▶").click()
+            assert wait_for_step(page, at_least=12), "Play did not advance the model"
+            page.get_by_role("button", name="❚❚").click()
+            page.get_by_role("button", name="▶").wait_for()
+            assert_no_error_text(page)
             ARTIFACTS.mkdir(exist_ok=True)
-            for t in range(1, 13):  # far enough for the picture to show the spread
-                step.click()
-                page.get_by_text(f"Step: {t}", exact=True).wait_for()
             page.screenshot(path=str(ARTIFACTS / "viz.png"), full_page=True)
         finally:
             browser.close()
@@ -146,6 +149,16 @@ def assert_no_error_text(page) -> None:
     text = page.locator("body").inner_text()
     for word in ("Traceback", "Error", "error in step"):
         assert word not in text, f"{word!r} on the page:\n{text[:2000]}"
+
+
+def wait_for_step(page, at_least: int, timeout: float = 20.0) -> bool:
+    counter = page.locator(".virality-step")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if int(counter.inner_text().split()[1]) >= at_least:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def wait_for_change(locator, before: bytes, timeout: float = 10.0) -> bool:

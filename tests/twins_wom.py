@@ -83,10 +83,21 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
             state = key_for(np.uint64(keys["listen"]), t, j)
             new = op
             if op in (UNAWARE, NEUTRAL):
-                u1, state = uniform(np.uint64(state))
-                u2, state = uniform(np.uint64(state))
-                pos_ok = (a + ad > 0) and u1 >= (0.0 if ad else (1 - wom.impact_positive) ** a)
-                neg_ok = b > 0 and u2 >= (1 - wom.impact_negative) ** b
+                pos_ok = neg_ok = False
+                if ad:
+                    pos_ok = True
+                elif a > 0:
+                    if wom.impact_positive >= 1:
+                        pos_ok = True
+                    else:
+                        u1, state = uniform(np.uint64(state))
+                        pos_ok = u1 >= (1 - wom.impact_positive) ** a
+                if b > 0:
+                    if wom.impact_negative >= 1:
+                        neg_ok = True
+                    else:
+                        u2, state = uniform(np.uint64(state))
+                        neg_ok = u2 >= (1 - wom.impact_negative) ** b
                 if pos_ok and neg_ok:
                     u3, state = uniform(np.uint64(state))
                     new = POS if u3 * (a + ad + b) < (a + ad) else NEG

@@ -1,9 +1,10 @@
 """Word-of-mouth kernels: talking, listening, advertising and purchases.
 
 All kernels are serial on purpose: the work per step follows the word actually
-passed (skip-sampling), not the edges, so a step over 10^6 agents costs a few
-milliseconds and threads would add scheduling noise without measurable gain
-(see ``experiments/bench_peers.py``). Every random decision draws from a
+passed (skip-sampling), not the edges, so 100 steps over 10^6 agents at mean
+degree 130 cost about a second (``experiments/bench_scale.py``), and a sweep
+gets its parallelism from running replicates on separate workers
+(``experiments/bench_sweep.py``), which needs no synchronisation at all. Every random decision draws from a
 counter-based generator keyed by ``(stream, step, agent)``, so results are the
 same for any thread count and the same draws recur across strategies that
 coincide (common random numbers).
@@ -65,13 +66,20 @@ def spread_word(
 
     Returns
     -------
-    int
-        Number of messages. If it exceeds the buffers' capacity, only the first
-        ``cap`` were written and the caller must retry with larger buffers
-        (the draws are deterministic, so a retry gives the same messages).
+    (int, int, int)
+        Messages written, positive words passed, negative words passed. A word
+        that cannot change its listener (positive word to a fan, negative word
+        to a detractor: the listener's opinion is the one at the start of the
+        step, which is what listening sees) is counted but not written; late in
+        a cascade that is about half of all words. If the written messages
+        exceed the buffers' capacity, only the first ``cap`` were stored and
+        the caller must retry with larger buffers (the draws are deterministic,
+        so a retry gives the same messages).
     """
     cap = msg_target.size
     count = 0
+    n_pos = 0
+    n_neg = 0
     lq_pos = np.log1p(-p_positive) if p_positive < 1.0 else -np.inf
     lq_neg = np.log1p(-p_negative) if p_negative < 1.0 else -np.inf
     for k in range(n_talkers):
@@ -89,25 +97,36 @@ def spread_word(
             continue
         start = indptr[i]
         end = indptr[i + 1]
+        passed = 0
         if p >= 1.0:
             for pos in range(start, end):
-                if count < cap:
-                    msg_target[count] = indices[pos]
-                    msg_sentiment[count] = s
-                count += 1
-            continue
-        state = key_for(wom_key, step, i)
-        pos = start - 1
-        while True:
-            skip, state = geometric_skip(state, lq)
-            pos += skip + 1
-            if pos >= end:
-                break
-            if count < cap:
-                msg_target[count] = indices[pos]
-                msg_sentiment[count] = s
-            count += 1
-    return count
+                passed += 1
+                j = indices[pos]
+                if opinion[j] != s:
+                    if count < cap:
+                        msg_target[count] = j
+                        msg_sentiment[count] = s
+                    count += 1
+        else:
+            state = key_for(wom_key, step, i)
+            pos = start - 1
+            while True:
+                skip, state = geometric_skip(state, lq)
+                pos += skip + 1
+                if pos >= end:
+                    break
+                passed += 1
+                j = indices[pos]
+                if opinion[j] != s:
+                    if count < cap:
+                        msg_target[count] = j
+                        msg_sentiment[count] = s
+                    count += 1
+        if s == _POS:
+            n_pos += passed
+        else:
+            n_neg += passed
+    return count, n_pos, n_neg
 
 
 @njit(cache=True)
@@ -209,12 +228,24 @@ def listen(
         state = key_for(listen_key, step, j)
         new = op
         if op == _UNAWARE or op == _NEUTRAL:
-            fail_pos = 0.0 if ad else (1.0 - impact_positive) ** a
-            fail_neg = (1.0 - impact_negative) ** b
-            u1, state = uniform(state)
-            u2, state = uniform(state)
-            pos_ok = a + ad > 0 and u1 >= fail_pos
-            neg_ok = b > 0 and u2 >= fail_neg
+            # Draws are taken only when needed, in a fixed order (positive,
+            # negative, tie-break), so the outcome is the same on any schedule.
+            pos_ok = False
+            neg_ok = False
+            if ad:
+                pos_ok = True
+            elif a > 0:
+                if impact_positive >= 1.0:
+                    pos_ok = True
+                else:
+                    u1, state = uniform(state)
+                    pos_ok = u1 >= (1.0 - impact_positive) ** a
+            if b > 0:
+                if impact_negative >= 1.0:
+                    neg_ok = True
+                else:
+                    u2, state = uniform(state)
+                    neg_ok = u2 >= (1.0 - impact_negative) ** b
             if pos_ok and neg_ok:
                 # Both kinds persuaded: side with each in proportion to how much was heard.
                 u3, state = uniform(state)
@@ -238,6 +269,51 @@ def listen(
             if new == _POS or new == _NEG:
                 n_talkers = _start_talking(j, step, talk_steps, talk_until, talkers, n_talkers, in_list)
     return n_talkers
+
+
+@njit(cache=True)
+def spread_and_activate(
+    indptr, indices, talkers, n_talkers, opinion, talk_until, customer, ever_aware,
+    ever_positive, ever_negative, in_list, p_positive, talk_steps, wom_key, step, c,
+):
+    """Talk and listen in one pass for a purely positive cascade.
+
+    Valid only when every word persuades (``impact_positive = 1``), nobody is a
+    detractor or undecided, and nothing else reaches the unaware (no negative
+    word, advertising or purchases): then a word either activates an unaware
+    friend or changes nothing, whatever the order, so activating at once gives
+    exactly the agents, counts and talker order of the two-phase path (the
+    same draws ``key_for(wom_key, step, i)``), without the message buffer.
+    This is the independent cascade's hot loop. Returns the new talker count.
+    """
+    n_words = 0
+    new_talkers = n_talkers
+    if p_positive <= 0.0:
+        return n_talkers
+    lq = np.log1p(-p_positive) if p_positive < 1.0 else -np.inf
+    for k in range(n_talkers):
+        i = talkers[k]
+        if opinion[i] != _POS:
+            continue
+        start = indptr[i]
+        end = indptr[i + 1]
+        state = key_for(wom_key, step, i)
+        pos = start - 1
+        while True:
+            if p_positive >= 1.0:
+                pos += 1
+            else:
+                skip, state = geometric_skip(state, lq)
+                pos += skip + 1
+            if pos >= end:
+                break
+            n_words += 1
+            j = indices[pos]
+            if opinion[j] == _UNAWARE:
+                _set_opinion(j, _POS, opinion, customer, ever_aware, ever_positive, ever_negative, c)
+                new_talkers = _start_talking(j, step, talk_steps, talk_until, talkers, new_talkers, in_list)
+    c[M.NEW_WORD_POSITIVE] = n_words
+    return new_talkers
 
 
 @njit(cache=True)
@@ -331,7 +407,7 @@ def advance(
     p_positive, p_negative, talk_steps, impact_positive, impact_negative,
     p_turn_negative, p_turn_positive, p_advertising, p_purchase, satisfaction,
     wom_key, listen_key, external_key, purchase_key,
-    t_start, t_stop, series,
+    t_start, t_stop, series, fused=True,
 ):
     """Run word-of-mouth steps ``t_start .. t_stop-1`` (1-based step numbers).
 
@@ -341,10 +417,14 @@ def advance(
     happen (no talkers, no advertising, no fan left to buy); the caller then
     carries the last row forward.
 
+    ``fused`` allows :func:`spread_and_activate` on steps where it is exact
+    (tests turn it off to check both paths agree).
+
     Returns ``(n_talkers, last_step_recorded)``.
     """
     n = opinion.size
-    cap = 1024
+    # Start the message buffers big enough for most steps so the retry below is rare.
+    cap = 1024 + n // 4
     msg_target = np.empty(cap, np.int32)
     msg_sentiment = np.empty(cap, np.int8)
     hits = np.empty(n, np.int32)
@@ -358,7 +438,18 @@ def advance(
             break
         for f in range(M.NEW_AWARE, M.CUM_REACH):
             c[f] = 0
-        n_msgs = spread_word(
+        if (fused and impact_positive >= 1.0 and p_advertising <= 0.0 and p_purchase <= 0.0
+                and c[M.N_NEGATIVE] == 0 and c[M.N_NEUTRAL] == 0):
+            n_talkers = spread_and_activate(
+                indptr, indices, talkers, n_talkers, opinion, talk_until, customer, ever_aware,
+                ever_positive, ever_negative, in_list, p_positive, talk_steps, wom_key, t, c,
+            )
+            n_talkers = retire_talkers(talkers, n_talkers, in_list, talk_until, opinion, t + 1, c)
+            c[M.CUM_WORD_POSITIVE] += c[M.NEW_WORD_POSITIVE]
+            series[t, :] = c
+            last = t
+            continue
+        n_msgs, n_pos_words, n_neg_words = spread_word(
             indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key, t,
             msg_target, msg_sentiment,
         )
@@ -366,15 +457,12 @@ def advance(
             cap = max(n_msgs, 2 * cap)
             msg_target = np.empty(cap, np.int32)
             msg_sentiment = np.empty(cap, np.int8)
-            n_msgs = spread_word(
+            n_msgs, n_pos_words, n_neg_words = spread_word(
                 indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key,
                 t, msg_target, msg_sentiment,
             )
-        for m in range(n_msgs):
-            if msg_sentiment[m] == _POS:
-                c[M.NEW_WORD_POSITIVE] += 1
-            else:
-                c[M.NEW_WORD_NEGATIVE] += 1
+        c[M.NEW_WORD_POSITIVE] = n_pos_words
+        c[M.NEW_WORD_NEGATIVE] = n_neg_words
         n_ads = sample_agents(n, p_advertising, external_key, t, hits)
         # Only the unaware and undecided are open to advertising.
         kept = 0

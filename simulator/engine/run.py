@@ -96,7 +96,7 @@ def run(
             f"seeding.n_seeds = {scenario.seeding.n_seeds} is out of range; "
             f"allowed: 0 <= n_seeds <= number of agents ({shared.n})"
         )
-    frames, seeds = [], []
+    blocks, seeds = [], []
     keep = [i for i, name in enumerate(M.WOM_METRICS) if name not in M.INTERNAL_METRICS]
     names = [M.WOM_METRICS[i] for i in keep]
     g = shared
@@ -104,14 +104,14 @@ def run(
         g = shared if shared is not None else make_graph(scenario, seed, r)
         keys = replicate_keys(seed, r)
         rep = simulate(g, scenario.seeding, scenario.wom, scenario.market, steps, keys, validate)
-        frame = pd.DataFrame(rep.series[:, keep], columns=names)
-        frame.insert(0, "step", np.arange(steps + 1))
-        frame.insert(0, "replicate", r)
-        frames.append(frame)
+        blocks.append(rep.series[:, keep])
         seeds.append({"entropy": seed, "spawn_key": [1, r]})
         if progress is not None:
             progress(r + 1, replicates)
-    ts = pd.concat(frames, ignore_index=True)
+    # One table at the end (not one per replicate): pandas costs more than a small replicate.
+    ts = pd.DataFrame(np.concatenate(blocks), columns=names)
+    ts.insert(0, "step", np.tile(np.arange(steps + 1), replicates))
+    ts.insert(0, "replicate", np.repeat(np.arange(replicates), steps + 1))
     finals = final_metrics(ts, g.n)
     from simulator import __version__
 

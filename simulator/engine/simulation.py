@@ -142,8 +142,10 @@ class Simulation:
         steps: int,
         keys: dict[str, int],
         validate: bool = False,
+        fused: bool = True,
     ) -> None:
         self.graph = graph
+        self.fused = fused
         self.wom = wom
         self.market = market
         self.steps = int(steps)
@@ -172,7 +174,7 @@ class Simulation:
             market.p_advertising, market.p_purchase, market.satisfaction,
             np.uint64(keys["wom"]), np.uint64(keys["listen"]), np.uint64(keys["external"]),
             np.uint64(keys["purchase"]),
-            self.t + 1, t_stop + 1, self.series,
+            self.t + 1, t_stop + 1, self.series, self.fused,
         )
         if last < t_stop:  # stopped early: nothing more can happen
             carry_forward(self.series, last)

@@ -10,14 +10,17 @@ from __future__ import annotations
 import os
 from array import array
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from simulator.errors import ConfigError
 from simulator.graphs.csr import edges_to_csr
 from simulator.graphs.graph import Graph
 from simulator.graphs.memory import check_memory, check_size
+
+if TYPE_CHECKING:  # networkx is imported only when a conversion needs it (import cost)
+    import networkx as nx
 
 
 def _label_array(labels: list) -> np.ndarray:
@@ -73,6 +76,8 @@ def to_networkx(g: Graph) -> nx.Graph:
     >>> to_networkx(complete(4)).number_of_edges()
     6
     """
+    import networkx as nx
+
     labels = g.labels.tolist() if g.labels is not None else list(range(g.n))
     G = nx.Graph()
     if g.community is not None:

@@ -41,6 +41,10 @@ MAX_CHUNK = 2000
 
 PartHook = Callable[[int, int], None]
 
+#: No dashboard, and the scheduler's small HTTP server (health, metrics) on a
+#: free port: with the default 8787 a second cluster on the machine warns.
+QUIET_SCHEDULER = {"dashboard": False, "dashboard_address": ":0"}
+
 
 def default_workers() -> int:
     """The cores this process may use."""
@@ -315,7 +319,7 @@ class _Dask:
         if scheduler is None:
             self.cluster = LocalCluster(
                 n_workers=n_workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR,
+                dashboard_address=None, silence_logs=logging.ERROR, scheduler_kwargs=QUIET_SCHEDULER,
             )
             self.client = Client(self.cluster)
             self.n_workers = n_workers

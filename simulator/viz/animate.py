@@ -110,6 +110,9 @@ def animate(
                 if not model.running:
                     break
                 model.step()
+        mask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
+        os.umask(mask)
+        tmp.chmod(0o666 & ~mask)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

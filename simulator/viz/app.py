@@ -18,10 +18,16 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 
 import solara
-from mesa.visualization import SolaraViz, solara_viz
-from mesa.visualization.utils import update_counter
+
+with warnings.catch_warnings():
+    # solara's hook check flags Mesa 3.3.1's ComponentsView (a use_state after an
+    # early return that never happens in practice); it is Mesa's code, not ours.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"solara\.")
+    from mesa.visualization import SolaraViz, solara_viz
+    from mesa.visualization.utils import update_counter
 
 from simulator.mesa_model import ViralityModel, resolve_scenario
 from simulator.viz.drawing import (
