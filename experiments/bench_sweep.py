@@ -36,7 +36,7 @@ Method
 
 Usage::
 
-    python experiments/bench_sweep.py             # ~2 minutes
+    python experiments/bench_sweep.py             # ~3 minutes
     python experiments/bench_sweep.py --quick     # fewer runs, ~40 s
 
 Writes ``experiments/results/bench_sweep.json`` and ``.md``.
@@ -185,7 +185,7 @@ def mesa_baseline(exp: Experiment, iterations: int, repeats: int) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--replicates", type=int, default=500, help="ours: runs per p (4 p values)")
+    ap.add_argument("--replicates", type=int, default=2500, help="ours: runs per p (4 p values)")
     ap.add_argument("--mesa-iterations", type=int, default=4, help="Mesa: runs per p")
     ap.add_argument("--repeats", type=int, default=2, help="timings are the best of this many")
     ap.add_argument("--quick", action="store_true", help="fewer runs (a smoke test of the script)")

@@ -76,11 +76,11 @@ class WomParams(Section):
         doc="probability one positive word persuades an unaware or undecided listener",
     )
     impact_negative: float = param(
-        0.3, low=0.0, high=1.0,
+        0.25, low=0.0, high=1.0,
         doc="probability one negative word persuades an unaware or undecided listener",
     )
     p_turn_negative: float = param(
-        0.03, low=0.0, high=1.0, doc="probability one negative word turns a fan into a detractor"
+        0.02, low=0.0, high=1.0, doc="probability one negative word turns a fan into a detractor"
     )
     p_turn_positive: float = param(
         0.05, low=0.0, high=1.0, doc="probability one positive word turns a detractor into a fan"

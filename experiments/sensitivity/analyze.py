@@ -14,7 +14,7 @@ and prints the tables quoted in ``FINDINGS.md``.
 
 Directions (does more of a parameter raise or lower the outcome?) are Spearman
 rank correlations between each parameter and the outcome over the base sample
-(the design's first ``N`` points), which are independent random points.
+(Saltelli's matrix ``A``: ``N`` independent random points of the design).
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ def indices(exp: Experiment, runs: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
     means = runs.groupby("point", sort=True)[list(METRICS)].mean()
     if len(means) != exp.n_points:
         raise SystemExit(f"results hold {len(means)} of {exp.n_points} design points; finish the sweep first")
-    base = means.index < exp.samples  # Saltelli's first N rows: the independent base sample A
+    # SALib lays the design out per base row: A_i, then D rows AB_i, then B_i. The A rows
+    # (every (D + 2)-th point) are independent uniform points: use them for directions.
+    base = means.index % (len(exp.swept) + 2) == 0
     values = runs.groupby("point", sort=True)[exp.swept].first()
     rows = []
     for metric in METRICS:
@@ -85,6 +87,8 @@ def figure(table: pd.DataFrame, runs: pd.DataFrame, exp: Experiment, path: Path)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
     net = table[table.metric == "net_sentiment"].sort_values("ST")
     labels = [LABELS.get(p, p) for p in net.parameter]
@@ -113,10 +117,15 @@ def figure(table: pd.DataFrame, runs: pd.DataFrame, exp: Experiment, path: Path)
     ax = axes[2]
     top = list(net.sort_values("ST", ascending=False).parameter[:2])
     pts = runs.groupby("point")[[*exp.swept, "net_sentiment"]].mean()
-    sc = ax.scatter(pts[top[0]], pts["net_sentiment"], c=pts[top[1]], s=5, cmap="viridis", alpha=0.7)
     spec = {p.name: p for p in exp.params}
+    norm = LogNorm() if spec[top[1]].scale == "log" else None
+    sc = ax.scatter(pts[top[0]], pts["net_sentiment"], c=pts[top[1]], s=5, cmap="viridis",
+                    alpha=0.7, norm=norm)
     if spec[top[0]].scale == "log":
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(top[0])
     ax.set_ylabel("final net sentiment (positive - negative share)")
     ax.axhline(0, color="k", lw=0.6)

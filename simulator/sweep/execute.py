@@ -38,6 +38,8 @@ IN_FLIGHT_PER_WORKER = 2
 TARGET_TASK_SECONDS = 0.5
 #: Upper bound on runs per chunk (parts stay small).
 MAX_CHUNK = 2000
+#: Chunks per worker the remaining runs are at least cut into (load balance at the end).
+TAIL_CHUNKS = 4
 
 PartHook = Callable[[int, int], None]
 
@@ -84,10 +86,12 @@ class Chunker:
     one by one so a kill loses little. The size never changes a result.
     """
 
-    def __init__(self, exp: Experiment, todo: list[int], series: bool, size: int | None = None) -> None:
+    def __init__(
+        self, exp: Experiment, todo: list[int], series: bool, size: int | None = None, workers: int = 1
+    ) -> None:
         from simulator.engine.run import graph_seed
 
-        self.exp, self.todo, self.series = exp, todo, series
+        self.exp, self.todo, self.series, self.workers = exp, todo, series, workers
         self.fixed = size is not None
         self.size = size or 1
         self.pos = 0
@@ -115,7 +119,10 @@ class Chunker:
             return
         per = max(seconds / runs, 1e-6)
         self.per_run = per if self.per_run is None else 0.7 * self.per_run + 0.3 * per
-        self.size = int(min(MAX_CHUNK, max(1, TARGET_TASK_SECONDS / self.per_run)))
+        # ... but keep >= TAIL_CHUNKS chunks per worker for the rest, so no worker idles at the end.
+        left = len(self.todo) - self.pos
+        tail = -(-left // (TAIL_CHUNKS * self.workers))
+        self.size = int(max(1, min(MAX_CHUNK, TARGET_TASK_SECONDS / self.per_run, tail)))
 
 
 def _now() -> str:
@@ -255,7 +262,7 @@ def _sweep(
             with tqdm(total=total, initial=len(done), desc=exp.name, unit="run", file=sys.stderr,
                       disable=(not progress) or None, dynamic_ncols=True) as bar:
 
-                chunks = Chunker(exp, todo, series, chunk)
+                chunks = Chunker(exp, todo, series, chunk, workers=n_workers)
 
                 def finished(rows: pd.DataFrame, ser: pd.DataFrame | None, seconds: float) -> None:
                     store.write_part(rows, ser)
