@@ -25,6 +25,9 @@ Method
   cold figure (``run_sweep(workers=2)`` from nothing: cluster start, kernel
   loads, graph builds) is reported next to it.
 - Parallel efficiency = (runs/s on 2 workers) / (2 x runs/s on 1 worker).
+- Ceiling: the same runs in two plain Python processes started together (no
+  Dask, no part files) against one, which shows what the machine itself
+  allows (a shared or throttled VM can be far below 2x).
 - Mesa: ``mesa.batch_run(ICModel, {"graph": [G], "p": ps, "n_seeds": 10},
   iterations=k, max_steps=100, data_collection_period=-1,
   number_processes=1 or 2)``, timed around the call (it builds each model,
@@ -147,6 +150,46 @@ def ours(make, replicates: int, repeats: int) -> dict:
     return out
 
 
+CEILING_CHILD = r"""
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from experiments.bench_sweep import ic_experiment
+from simulator.engine.run import graph_seed
+from simulator.sweep.worker import cached_graph, run_one
+exp = ic_experiment(1)
+sc = exp.scenario.with_overrides({"wom.p_positive": 0.1})
+g = cached_graph(sc, graph_seed(exp.seed))
+run_one(sc, 0, g)
+print("ready", flush=True)
+sys.stdin.readline()  # start together
+t = time.perf_counter()
+for s in range(int(sys.argv[1])):
+    run_one(sc, s, g)
+print(time.perf_counter() - t, flush=True)
+"""
+
+
+def ceiling(runs: int) -> dict:
+    """What two plain processes (no Dask, no files) gain over one: the machine's own scaling."""
+    import subprocess
+
+    def batch(k: int) -> float:
+        procs = [subprocess.Popen([sys.executable, "-c", CEILING_CHILD, str(runs), str(ROOT)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                 for _ in range(k)]
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready"
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        times = [float(p.communicate()[0].strip()) for p in procs]
+        return max(times)
+
+    t1, t2 = batch(1), batch(2)
+    return {"runs_per_process": runs, "seconds_1": t1, "seconds_2": t2,
+            "speedup_2_vs_1": 2 * t1 / t2}
+
+
 def our_means(exp: Experiment) -> dict[float, float]:
     with tempfile.TemporaryDirectory() as d:
         run_sweep(exp, Path(d) / "o", workers=1, progress=False)
@@ -199,6 +242,8 @@ def main(argv=None) -> int:
     wom_reps = max(1, args.replicates * len(PS) // 6)  # the smoke grid has 6 points
     print(f"ours, wom: {wom_reps * 6} runs ...", flush=True)
     r_wom = ours(wom_experiment, wom_reps, args.repeats)
+    print("ceiling: two plain processes ...", flush=True)
+    r_ceiling = ceiling(args.replicates)
     print(f"mesa.batch_run, ic: {args.mesa_iterations * len(PS)} runs ...", flush=True)
     r_mesa = mesa_baseline(ic, args.mesa_iterations, args.repeats)
     means = our_means(ic_experiment(100, seed=12))
@@ -213,6 +258,7 @@ def main(argv=None) -> int:
                      "distributed": _version("distributed"), "numba": _version("numba")},
         "ours_ic": r_ic,
         "ours_wom": r_wom,
+        "ceiling_plain_processes": r_ceiling,
         "mesa_ic": r_mesa,
         "ours_mean_final_size": means,
         "ratios": ratios,
@@ -267,6 +313,8 @@ def markdown(r: dict, command: str) -> str:
         f"- Ours from 1 to 2 workers: **{ic['speedup_2_vs_1']:.2f}x** (ic), {wom['speedup_2_vs_1']:.2f}x (wom). "
         f"Cold `--workers 2` (cluster start, kernel loads, graph builds included): "
         f"{ic['cold_seconds_2']:.1f} s for the {ic['runs']} ic runs.",
+        f"- The machine's own ceiling: two plain processes running the same ic runs (no Dask, no files) "
+        f"do {r['ceiling_plain_processes']['speedup_2_vs_1']:.2f}x the work of one in the same time.",
         f"- Aims: speed-up >= 1.8x: {'met' if r['aims']['speedup_2_vs_1 >= 1.8'] else 'NOT met'}; "
         f">= 100x Mesa: {'met' if r['aims']['ours_vs_mesa >= 100'] else 'NOT met'}.",
         "",
