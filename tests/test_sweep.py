@@ -19,9 +19,9 @@ from simulator.engine.run import graph_seed, make_graph
 from simulator.errors import ConfigError
 from simulator.sweep.design import ParamSpec, latin_hypercube
 from simulator.sweep.execute import QUIET_SCHEDULER, Chunker, run_sweep
-from simulator.sweep.experiment import FINAL_METRICS, Experiment
+from simulator.sweep.experiment import FINAL_METRICS, Experiment, run_seed
 from simulator.sweep.store import Store
-from simulator.sweep.worker import Chunk, RunSpec, cached_graph, run_chunk
+from simulator.sweep.worker import Chunk, cached_graph, run_chunk
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "experiments" / "smoke_sweep.toml"
@@ -110,11 +110,12 @@ def test_run_seeds_depend_only_on_the_run_index():
 ])
 def test_worker_runs_exactly_like_simulator_run(overrides):
     sc = simulator.Scenario.from_dict(TINY).with_overrides(overrides)
-    spec = RunSpec(run=7, point=0, replicate=0, seed=123, values={})
-    chunk = Chunk(sc, (spec,), FINAL_METRICS, graph_seed(9), series=True)
+    chunk = Chunk(sc, runs=(7,), points={7: {}}, replicates=1, seed=5, common_random_numbers=False,
+                  metrics=FINAL_METRICS, graph_seed=graph_seed(9), series=True)
     rows, series, _ = run_chunk(chunk)
+    assert rows["seed"].tolist() == [run_seed(5, 7, 1)]
     graph = None if sc.run.resample_graph else make_graph(sc, 9)
-    res = simulator.run(sc, seed=123, replicates=1, graph=graph)
+    res = simulator.run(sc, seed=run_seed(5, 7, 1), replicates=1, graph=graph)
     expected = res.finals.drop(columns=["replicate"])
     pd.testing.assert_frame_equal(rows[list(FINAL_METRICS)], expected[list(FINAL_METRICS)],
                                   check_dtype=False)

@@ -310,8 +310,25 @@ def spread_and_activate(
             n_words += 1
             j = indices[pos]
             if opinion[j] == _UNAWARE:
-                _set_opinion(j, _POS, opinion, customer, ever_aware, ever_positive, ever_negative, c)
-                new_talkers = _start_talking(j, step, talk_steps, talk_until, talkers, new_talkers, in_list)
+                # What _set_opinion + _start_talking do, specialised: an unaware
+                # agent was never aware, positive, a customer or a talker, so
+                # only these writes change anything (fewer cache lines touched).
+                opinion[j] = _POS
+                ever_aware[j] = 1
+                ever_positive[j] = 1
+                talk_until[j] = step + talk_steps
+                in_list[j] = 1
+                talkers[new_talkers] = j
+                new_talkers += 1
+    activated = new_talkers - n_talkers
+    c[M.N_UNAWARE] -= activated
+    c[M.N_AWARE] += activated
+    c[M.NEW_AWARE] += activated
+    c[M.N_POSITIVE] += activated
+    c[M.NEW_POSITIVE] += activated
+    c[M.N_BUYERS_LEFT] += activated
+    c[M.CUM_POSITIVE] += activated
+    c[M.CUM_REACH] += activated
     c[M.NEW_WORD_POSITIVE] = n_words
     return new_talkers
 

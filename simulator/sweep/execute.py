@@ -27,7 +27,7 @@ import pandas as pd
 from simulator.errors import ConfigError
 from simulator.sweep.experiment import Experiment
 from simulator.sweep.store import Store
-from simulator.sweep.worker import Chunk, RunSpec, run_chunk
+from simulator.sweep.worker import Chunk, run_chunk
 
 #: Chunks in flight per worker: enough to keep every worker busy while the
 #: client writes parts, few enough that a kill loses little.
@@ -104,14 +104,12 @@ class Chunker:
     def __next__(self) -> Chunk:
         if self.pos >= len(self.todo):
             raise StopIteration
-        runs = self.todo[self.pos:self.pos + self.size]
+        exp = self.exp
+        runs = tuple(self.todo[self.pos:self.pos + self.size])
         self.pos += len(runs)
-        points = self.exp.design.points
-        specs = []
-        for run in runs:
-            point, rep = self.exp.point_of(run)
-            specs.append(RunSpec(run, point, rep, self.exp.run_seed(run), points[point]))
-        return Chunk(self.exp.scenario, tuple(specs), tuple(self.exp.metrics), self.graph_seed, self.series)
+        points = {p: exp.design.points[p] for p in sorted({r // exp.replicates for r in runs})}
+        return Chunk(exp.scenario, runs, points, exp.replicates, exp.seed, exp.common_random_numbers,
+                     tuple(exp.metrics), self.graph_seed, self.series)
 
     def observe(self, runs: int, seconds: float) -> None:
         """Learn the time per run from a finished chunk; resize the next chunks."""

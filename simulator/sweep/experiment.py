@@ -395,20 +395,29 @@ class Experiment:
         return salib_problem(list(self.params))
 
     def run_seed(self, run: int) -> int:
-        """The seed of run ``run`` (``point * replicates + replicate``).
-
-        ``SeedSequence(seed, spawn_key=(1, run))``; with common random numbers,
-        ``spawn_key=(2, replicate)``, so replicate ``r`` of every point sees the
-        same draws. The graph is seeded by ``spawn_key=(0,)``
-        (:func:`simulator.engine.run.graph_seed`), the design by ``(3,)``.
-        """
-        key = (2, run % self.replicates) if self.common_random_numbers else (1, run)
-        ss = np.random.SeedSequence(self.seed, spawn_key=key)
-        return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        """The seed of run ``run`` (``point * replicates + replicate``); see :func:`run_seed`."""
+        return run_seed(self.seed, run, self.replicates, self.common_random_numbers)
 
     def point_of(self, run: int) -> tuple[int, int]:
         """``(point, replicate)`` of a run index."""
         return divmod(run, self.replicates)
+
+
+def run_seed(master_seed: int, run: int, replicates: int, common_random_numbers: bool = False) -> int:
+    """The integer seed of run ``run`` of a sweep seeded with ``master_seed``.
+
+    ``SeedSequence(master_seed, spawn_key=(1, run))``; with common random
+    numbers ``spawn_key=(2, replicate)``, so replicate ``r`` of every design
+    point sees the same draws. The shared graph is seeded by ``spawn_key=(0,)``
+    (:func:`simulator.engine.run.graph_seed`), the design by ``(3,)``. A run's
+    seed depends on nothing else: not on workers, chunks or order.
+
+    >>> run_seed(7, 0, 3) == run_seed(7, 0, 5), run_seed(7, 1, 3) == run_seed(7, 0, 3)
+    (True, False)
+    """
+    key = (2, run % replicates) if common_random_numbers else (1, run)
+    ss = np.random.SeedSequence(master_seed, spawn_key=key)
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 def _param_spec(name: str, spec: Any, kind: str, typ: type, scenario: Any) -> ParamSpec:

@@ -24,22 +24,19 @@ _GRAPHS: OrderedDict[tuple, Any] = OrderedDict()
 
 
 @dataclass(frozen=True)
-class RunSpec:
-    """One run: its index, design point, replicate, seed and parameter values."""
-
-    run: int
-    point: int
-    replicate: int
-    seed: int
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class Chunk:
-    """Consecutive runs of one sweep, sent to a worker as one task."""
+    """Consecutive runs of one sweep, sent to a worker as one task.
+
+    Small on purpose (run indices and the values of their design points): the
+    worker derives each run's point, replicate and seed itself.
+    """
 
     scenario: Any  # simulator.Scenario with the experiment's [fixed] applied
-    runs: tuple[RunSpec, ...]
+    runs: tuple[int, ...]
+    points: dict[int, dict[str, Any]]  # point index -> swept values, for these runs
+    replicates: int
+    seed: int  # the master seed
+    common_random_numbers: bool
     metrics: tuple[str, ...]
     graph_seed: int
     series: bool = False
@@ -134,23 +131,27 @@ def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
     ``seconds`` is the time spent running (graph builds excluded), which the
     client uses to size the next chunks.
     """
+    from simulator.sweep.experiment import run_seed
+
     rows, frames = [], []
     seconds = 0.0
     scenarios: dict[int, Any] = {}
-    for spec in chunk.runs:
-        scenario = scenarios.get(spec.point)
+    for run in chunk.runs:
+        point, replicate = divmod(run, chunk.replicates)
+        values = chunk.points[point]
+        seed = run_seed(chunk.seed, run, chunk.replicates, chunk.common_random_numbers)
+        scenario = scenarios.get(point)
         if scenario is None:  # runs of one point come together: apply its values once
-            scenario = scenarios[spec.point] = chunk.scenario.with_overrides(spec.values)
+            scenario = scenarios[point] = chunk.scenario.with_overrides(values)
         graph = None if scenario.run.resample_graph else cached_graph(scenario, chunk.graph_seed)
         t0 = time.perf_counter()
-        finals, series = run_one(scenario, spec.seed, graph)
+        finals, series = run_one(scenario, seed, graph)
         seconds += time.perf_counter() - t0
-        row = {"run": spec.run, "point": spec.point, **spec.values,
-               "replicate": spec.replicate, "seed": spec.seed}
+        row = {"run": run, "point": point, **values, "replicate": replicate, "seed": seed}
         row.update({m: finals[m] for m in chunk.metrics})
         rows.append(row)
         if chunk.series:
-            frames.append(series_table(spec.run, series))
+            frames.append(series_table(run, series))
     table = pd.DataFrame(rows)
     for col in ("run", "point", "replicate", "seed"):
         table[col] = table[col].astype("int64")
