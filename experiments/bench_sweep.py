@@ -19,8 +19,9 @@ Method
   ``virality sweep --workers 1``, after one warm-up sweep (kernels loaded, graph
   cached), so the figure is steady-state throughput. Timed from the call to
   its return: design, every run, every part file, consolidation, metadata.
-- Ours, 2 workers: a ``LocalCluster(2, threads_per_worker=1, processes=True)``
-  started and warmed up first (every worker loads the kernels and builds the
+- Ours, 2 workers: the ``LocalCluster(2, threads_per_worker=1, processes=True)``
+  that ``--workers 2`` starts (Dask's worker profiler off, as there), started
+  and warmed up first (every worker loads the kernels and builds the
   graph), then ``run_sweep(..., scheduler=address)``, timed the same way. The
   cold figure (``run_sweep(workers=2)`` from nothing: cluster start, kernel
   loads, graph builds) is reported next to it.
@@ -121,6 +122,7 @@ def warm_worker(scenario, graph_seed: int) -> int:
 
 def ours(make, replicates: int, repeats: int) -> dict:
     """Time ``make(replicates)`` (an experiment) on 1 and 2 workers."""
+    import dask
     from distributed import Client, LocalCluster
 
     from simulator.engine.run import graph_seed
@@ -135,8 +137,11 @@ def ours(make, replicates: int, repeats: int) -> dict:
     out["seconds_1"] = t1
     out["runs_per_s_1"] = exp.n_runs / t1
     # 2 workers on a warmed-up local cluster.
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR, scheduler_kwargs=QUIET_SCHEDULER) as cluster, \
+    # The cluster `virality sweep --workers 2` starts (execute._Dask), started here so it
+    # can be warmed up before timing.
+    with dask.config.set({"distributed.worker.profile.enabled": False}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                         silence_logs=logging.ERROR, scheduler_kwargs=QUIET_SCHEDULER) as cluster, \
             Client(cluster) as client:
         pids = client.run(warm_worker, exp.scenario, graph_seed(exp.seed))
         assert len(set(pids.values())) == 2

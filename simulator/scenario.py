@@ -31,6 +31,7 @@ from typing import Any
 from simulator.errors import ConfigError, suggest
 from simulator.graphs.params import GraphParams
 from simulator.params import Section
+from simulator.platform.sections import BrandParams, FeedParams, FollowerParams, PaidParams
 from simulator.sections import MarketParams, RunParams, SeedingParams, WomParams
 
 #: Section name -> parameter class. Later layers register theirs here.
@@ -40,6 +41,10 @@ SECTIONS: dict[str, type[Section]] = {
     "seeding": SeedingParams,
     "wom": WomParams,
     "market": MarketParams,
+    "feed": FeedParams,
+    "followers": FollowerParams,
+    "brand": BrandParams,
+    "paid": PaidParams,
 }
 _META_KEYS = ("name", "description", "variants")
 
@@ -82,6 +87,10 @@ class Scenario:
     seeding: SeedingParams
     wom: WomParams
     market: MarketParams
+    feed: FeedParams
+    followers: FollowerParams
+    brand: BrandParams
+    paid: PaidParams
     name: str = "scenario"
     description: str = ""
     variants: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
@@ -190,6 +199,11 @@ class Scenario:
                 f"allowed: {', '.join(self.variants) or '(none declared)'}"
             )
         return dataclasses.replace(self.with_overrides(self.variants[name]), name=f"{self.name}/{name}")
+
+    @property
+    def platform(self) -> tuple:
+        """The platform layers' sections, in the order the engine takes them."""
+        return (self.feed, self.followers, self.brand, self.paid)
 
     # ------------------------------------------------------------------- output
     def to_dict(self) -> dict[str, Any]:

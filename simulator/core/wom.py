@@ -210,17 +210,53 @@ def listen(
             heard_pos[j] += 1
         else:
             heard_neg[j] += 1
+    n_touched = add_ads(n_ads, ad_target, heard_pos, heard_neg, heard_ad, touched, n_touched)
+    return decide(
+        n_touched, touched, heard_pos, heard_neg, heard_pos[:0], 0.0, heard_ad,
+        opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
+        talkers, n_talkers, in_list,
+        impact_positive, impact_negative, p_turn_negative, p_turn_positive, talk_steps,
+        listen_key, step, c,
+    )
+
+
+@njit(cache=True)
+def add_ads(n_ads, ad_target, heard_pos, heard_neg, heard_ad, touched, n_touched):
+    """Mark advertising hits; agents not yet listed are appended to ``touched``."""
     for m in range(n_ads):
         j = ad_target[m]
         if heard_pos[j] == 0 and heard_neg[j] == 0 and heard_ad[j] == 0:
             touched[n_touched] = j
             n_touched += 1
         heard_ad[j] = 1
+    return n_touched
+
+
+@njit(cache=True)
+def decide(
+    n_touched, touched, heard_pos, heard_neg, heard_brand, brand_impact, heard_ad,
+    opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
+    talkers, n_talkers, in_list,
+    impact_positive, impact_negative, p_turn_negative, p_turn_positive, talk_steps,
+    listen_key, step, c,
+):
+    """Each touched listener weighs what it heard and may change opinion.
+
+    ``heard_brand`` (empty when there is no platform layer) counts brand posts
+    seen; each persuades an unaware or undecided listener with
+    ``brand_impact`` and counts as positive word for a detractor. Resets the
+    ``heard_*`` entries it reads.
+    """
+    has_brand = heard_brand.size > 0
     for k in range(n_touched):
         j = touched[k]
         a = heard_pos[j]
         b = heard_neg[j]
         ad = heard_ad[j]
+        nb = 0
+        if has_brand:
+            nb = heard_brand[j]
+            heard_brand[j] = 0
         heard_pos[j] = 0
         heard_neg[j] = 0
         heard_ad[j] = 0
@@ -234,12 +270,15 @@ def listen(
             neg_ok = False
             if ad:
                 pos_ok = True
-            elif a > 0:
-                if impact_positive >= 1.0:
+            elif a > 0 or nb > 0:
+                if impact_positive >= 1.0 and a > 0:
                     pos_ok = True
                 else:
                     u1, state = uniform(state)
-                    pos_ok = u1 >= (1.0 - impact_positive) ** a
+                    fail = (1.0 - impact_positive) ** a
+                    if nb > 0:
+                        fail *= (1.0 - brand_impact) ** nb
+                    pos_ok = u1 >= fail
             if b > 0:
                 if impact_negative >= 1.0:
                     neg_ok = True
@@ -249,20 +288,20 @@ def listen(
             if pos_ok and neg_ok:
                 # Both kinds persuaded: side with each in proportion to how much was heard.
                 u3, state = uniform(state)
-                new = _POS if u3 * (a + ad + b) < (a + ad) else _NEG
+                new = _POS if u3 * (a + nb + ad + b) < (a + nb + ad) else _NEG
             elif pos_ok:
                 new = _POS
             elif neg_ok:
                 new = _NEG
-            else:
+            elif a + b + ad > 0:
                 new = _NEUTRAL
         elif op == _POS and b > 0:
             u1, state = uniform(state)
             if u1 >= (1.0 - p_turn_negative) ** b:
                 new = _NEG
-        elif op == _NEG and a > 0:
+        elif op == _NEG and a + nb > 0:
             u1, state = uniform(state)
-            if u1 >= (1.0 - p_turn_positive) ** a:
+            if u1 >= (1.0 - p_turn_positive) ** (a + nb):
                 new = _POS
         if new != op:
             _set_opinion(j, new, opinion, customer, ever_aware, ever_positive, ever_negative, c)

@@ -21,6 +21,7 @@ from simulator.engine.results import Results, final_metrics
 from simulator.engine.simulation import simulate
 from simulator.errors import ConfigError
 from simulator.graphs import Graph, build_graph
+from simulator.platform.kernels import PLATFORM_METRICS
 from simulator.rng import stream_keys
 
 ProgressCallback = Callable[[int, int], None]
@@ -98,18 +99,21 @@ def run(
         )
     blocks, seeds = [], []
     keep = [i for i, name in enumerate(M.WOM_METRICS) if name not in M.INTERNAL_METRICS]
-    names = [M.WOM_METRICS[i] for i in keep]
+    names = [M.WOM_METRICS[i] for i in keep] + list(PLATFORM_METRICS)
     g = shared
     for r in range(replicates):
         g = shared if shared is not None else make_graph(scenario, seed, r)
         keys = replicate_keys(seed, r)
-        rep = simulate(g, scenario.seeding, scenario.wom, scenario.market, steps, keys, validate)
-        blocks.append(rep.series[:, keep])
+        rep = simulate(g, scenario.seeding, scenario.wom, scenario.market, steps, keys, validate,
+                       platform=scenario.platform)
+        blocks.append(np.hstack([rep.series[:, keep], rep.pseries]))
         seeds.append({"entropy": seed, "spawn_key": [1, r]})
         if progress is not None:
             progress(r + 1, replicates)
     # One table at the end (not one per replicate): pandas costs more than a small replicate.
     ts = pd.DataFrame(np.concatenate(blocks), columns=names)
+    int_cols = [c for c in names if c != "organic_reach"]
+    ts[int_cols] = ts[int_cols].astype(np.int64)
     ts.insert(0, "step", np.tile(np.arange(steps + 1), replicates))
     ts.insert(0, "replicate", np.repeat(np.arange(replicates), steps + 1))
     finals = final_metrics(ts, g.n)

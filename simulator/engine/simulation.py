@@ -39,6 +39,8 @@ from simulator.core.state import AgentState, Opinion
 from simulator.core.wom import advance
 from simulator.errors import InvariantError
 from simulator.graphs.graph import Graph
+from simulator.platform.kernels import PLATFORM_METRICS
+from simulator.platform.layer import Platform, platform_active
 from simulator.sections import MarketParams, SeedingParams, WomParams
 
 
@@ -49,6 +51,7 @@ class Replicate:
     series: np.ndarray  # int64, (steps + 1, N_WOM_METRICS)
     state: AgentState
     keys: dict[str, int]
+    pseries: np.ndarray | None = None  # float64, (steps + 1, len(PLATFORM_METRICS))
 
 
 def choose_seeds(graph: Graph, seeding: SeedingParams, key: int) -> np.ndarray:
@@ -143,6 +146,7 @@ class Simulation:
         keys: dict[str, int],
         validate: bool = False,
         fused: bool = True,
+        platform: tuple | None = None,
     ) -> None:
         self.graph = graph
         self.fused = fused
@@ -158,12 +162,35 @@ class Simulation:
         self.series[0] = self.counts
         self.t = 0
         self.quiet = False  # True once nothing more can happen
+        # The platform layers (feed, followers, brand, paid), when any is on.
+        self.platform = None
+        self.pseries = np.zeros((self.steps + 1, len(PLATFORM_METRICS)))
+        if platform is not None and platform_active(*platform):
+            self.platform = Platform(graph, self.state, *platform, keys)
+            self.pseries[0] = self.platform.initial_metrics(self.state)
+            self._scratch = None
+        else:
+            self.pseries[0, PLATFORM_METRICS.index("n_on_platform")] = graph.n
+
+    def scratch(self):
+        """Zeroed per-agent scratch arrays the listening step leaves zeroed."""
+        if self._scratch is None:
+            n = self.graph.n
+            self._scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.uint8),
+                             np.empty(n, np.int32))
+        return self._scratch
 
     @property
     def done(self) -> bool:
         return self.t >= self.steps or self.quiet
 
     def _advance(self, t_stop: int) -> None:
+        if self.platform is not None:
+            for t in range(self.t + 1, t_stop + 1):
+                self.platform.step(self, t, self.pseries)
+                self.series[t] = self.counts
+            self.t = t_stop
+            return
         s, wom, market, keys = self.state, self.wom, self.market, self.keys
         self.n_talkers, last = advance(
             self.graph.indptr, self.graph.indices,
@@ -178,7 +205,10 @@ class Simulation:
         )
         if last < t_stop:  # stopped early: nothing more can happen
             carry_forward(self.series, last)
+            self.pseries[last + 1 :, PLATFORM_METRICS.index("n_on_platform")] = self.graph.n
             self.quiet = True
+        else:
+            self.pseries[self.t + 1 : t_stop + 1, PLATFORM_METRICS.index("n_on_platform")] = self.graph.n
         self.t = t_stop
 
     def step(self) -> None:
@@ -192,7 +222,7 @@ class Simulation:
             self._advance(self.steps)
         if self.validate:
             check_invariants(self.series, self.state, self.graph.n)
-        return Replicate(series=self.series, state=self.state, keys=self.keys)
+        return Replicate(series=self.series, state=self.state, keys=self.keys, pseries=self.pseries)
 
 
 def simulate(
@@ -203,9 +233,11 @@ def simulate(
     steps: int,
     keys: dict[str, int],
     validate: bool = False,
+    platform: tuple | None = None,
 ) -> Replicate:
-    """Run one replicate of word of mouth for ``steps`` steps."""
-    return Simulation(graph, seeding, wom, market, steps, keys, validate).run_to_end()
+    """Run one replicate for ``steps`` steps (``platform``: feed, followers, brand, paid)."""
+    return Simulation(graph, seeding, wom, market, steps, keys, validate,
+                      platform=platform).run_to_end()
 
 
 def carry_forward(series: np.ndarray, last: int) -> None:

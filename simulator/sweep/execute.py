@@ -318,14 +318,20 @@ class _Dask:
     """A Dask client: on a new local cluster, or connected to a running scheduler."""
 
     def __init__(self, n_workers: int, scheduler: str | None) -> None:
+        import dask
         from distributed import Client, LocalCluster
 
         self.cluster = None
         if scheduler is None:
-            self.cluster = LocalCluster(
-                n_workers=n_workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR, scheduler_kwargs=QUIET_SCHEDULER,
-            )
+            # Dask's statistical profiler samples every worker's stack each 10 ms and
+            # competes for the GIL: with it on, 2 workers ran 1.5x one; off, 1.85x
+            # (experiments/bench_sweep.py, runs of ~1 ms). Nothing here reads it.
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self.cluster = LocalCluster(
+                    n_workers=n_workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.ERROR,
+                    scheduler_kwargs=QUIET_SCHEDULER,
+                )
             self.client = Client(self.cluster)
             self.n_workers = n_workers
         else:

@@ -1,0 +1,173 @@
+"""Parameters of the platform layers: feed, followers, brand, paid promotion.
+
+Every layer is off by default (``feed.policy = "all"``, followers disabled,
+``brand.strategy = "ignore"``, no paid promotion), so a scenario without these
+sections is plain word of mouth and the independent-cascade reduction stays
+exact. Calibrated defaults and their sources:
+
+* attention 15 items per step: SimSoM's feed of alpha = 15 (Truong et al. 2024);
+* recency factor exp(-0.4 age^0.4): SimSoM, after Wu & Huberman 2007;
+* background items: with 15 seen of about 126 candidates a brand post reaches
+  about 11% of followers, inside the published 2-16% band of organic page
+  reach (Facebook 2012: 16%; Ogilvy 2014: 6-12%, 2-4% for big pages);
+* unfollow hazard 0.0025 per step (a step ~ a day): 1 - (1 - 0.0025)^51 = 0.12,
+  the share of one-way Twitter edges broken in 51 days (Kwak et al. 2011);
+* follows much rarer than likes (document 002): p_follow 0.01 vs p_like 0.05.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.errors import ConfigError
+from simulator.params import Section, param
+
+POLICIES = ("all", "chronological", "random", "engagement")
+STRATEGIES = ("spontaneous", "late", "ignore", "abandon")
+
+
+@dataclass(frozen=True)
+class FeedParams(Section):
+    """``[feed]``: limited attention and the ranking that picks what is seen."""
+
+    SECTION = "feed"
+    policy: str = param(
+        "all", choices=POLICIES,
+        doc="all (layer off: everything is seen), chronological (newest first), random, or "
+        "engagement (likes x quality x recency, SimSoM)",
+    )
+    attention: int = param(15, low=1, high=10_000, doc="items an agent sees per step (SimSoM alpha = 15)")
+    attention_sigma: float = param(
+        0.0, low=0.0, high=3.0, doc="heterogeneity: attention x lognormal(0, sigma) per agent"
+    )
+    background_items: float = param(
+        125.0, low=0.0, high=100_000.0,
+        doc="unrelated items (other friends' posts, other pages) competing per agent per step",
+    )
+    background_score_sigma: float = param(
+        1.0, low=0.0, high=5.0, doc="spread (log-sd) of the background items' engagement scores"
+    )
+    recency_decay: float = param(
+        0.4, low=0.0, high=10.0, doc="rank factor exp(-decay * age^0.4); 0 turns decay off"
+    )
+    max_age: int = param(7, low=0, high=100_000, doc="steps after which an item leaves the feed")
+    amplification: float = param(
+        0.0, low=0.0, high=1_000.0,
+        doc="impressions per like per step the platform gives an item beyond the author's friends "
+        "(0 = off)",
+    )
+    p_like: float = param(0.05, low=0.0, high=1.0, doc="probability a seen item is liked (x its quality)")
+    p_share: float = param(0.2, low=0.0, high=1.0, doc="probability a like is also a share")
+    ad_tolerance: float = param(
+        0.3, low=0.0, high=1.0, doc="share of paid items in what an agent sees that it tolerates"
+    )
+    ad_fatigue: float = param(
+        0.5, low=0.0, high=1.0, doc="engagement multiplier for an agent over its ad tolerance"
+    )
+    p_leave: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="per-step probability an agent over its ad tolerance leaves the platform",
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.policy != "all"
+
+
+@dataclass(frozen=True)
+class FollowerParams(Section):
+    """``[followers]``: follows, the bell, and churn."""
+
+    SECTION = "followers"
+    enabled: bool = param(False, doc="turn the follower / bell layer on")
+    initial_followers: float = param(0.0, low=0.0, high=1.0, doc="share of agents following at step 0")
+    initial_bell: float = param(0.0, low=0.0, high=1.0, doc="share of initial followers with the bell on")
+    p_follow: float = param(
+        0.01, low=0.0, high=1.0, doc="probability seeing brand content makes a non-detractor follow (x quality)"
+    )
+    p_bell: float = param(
+        0.002, low=0.0, high=1.0, doc="probability a follower seeing a post turns the bell on"
+    )
+    p_unfollow: float = param(
+        0.0025, low=0.0, high=1.0, doc="base per-step unfollow hazard (Kwak et al. 2011: 0.12 in 51 days)"
+    )
+    expected_quality: float = param(
+        0.6, low=0.0, high=1.0, doc="the content quality followers are used to (from other pages)"
+    )
+    quality_sensitivity: float = param(
+        3.0, low=0.0, high=100.0, doc="hazard x exp(s * (expected_quality - quality)) when quality is lower"
+    )
+    volume_tolerance: float = param(2.0, low=0.0, high=1_000.0, doc="posts per step followers tolerate")
+    volume_sensitivity: float = param(
+        0.7, low=0.0, high=100.0, doc="hazard x exp(s * posts above tolerance)"
+    )
+    promo_sensitivity: float = param(
+        2.0, low=0.0, high=100.0, doc="hazard x exp(s * promotional share of the step's posts)"
+    )
+    silence_unfollow: float = param(
+        0.01, low=0.0, high=1.0,
+        doc="extra per-step unfollow hazard while a brand that once posted stays silent",
+    )
+    p_unbell: float = param(0.001, low=0.0, high=1.0, doc="per-notification probability of turning the bell off")
+
+
+@dataclass(frozen=True)
+class BrandParams(Section):
+    """``[brand]``: when the brand is on the platform and what it posts."""
+
+    SECTION = "brand"
+    strategy: str = param(
+        "ignore", choices=STRATEGIES,
+        doc="spontaneous (active from step 0), late (from enter_step), ignore (never), "
+        "abandon (from enter_step until exit_step)",
+    )
+    enter_step: int = param(0, low=0, high=1_000_000, doc="first active step for late and abandon")
+    exit_step: int = param(1_000_000, low=0, high=1_000_000, doc="last active step for abandon")
+    posts_per_step: float = param(1.0, low=0.0, high=1_000.0, doc="mean posts per active step (Poisson)")
+    quality: float = param(0.6, low=0.0, high=1.0, doc="content quality: drives likes, follows, persuasion")
+    promo_share: float = param(
+        0.2, low=0.0, high=1.0, doc="share of posts that push promotions (people hide such brands)"
+    )
+
+    def check(self) -> None:
+        if self.strategy == "abandon" and self.exit_step < self.enter_step:
+            raise ConfigError(
+                f"brand.exit_step = {self.exit_step} is out of range; allowed: exit_step >= "
+                f"enter_step ({self.enter_step})"
+            )
+
+    def active_at(self, step: int) -> bool:
+        """Whether the brand posts at ``step``."""
+        if self.strategy == "spontaneous":
+            return True
+        if self.strategy == "late":
+            return step >= self.enter_step
+        if self.strategy == "abandon":
+            return self.enter_step <= step <= self.exit_step
+        return False
+
+
+@dataclass(frozen=True)
+class PaidParams(Section):
+    """``[paid]``: sponsored impressions, influencer seeding, bought likes."""
+
+    SECTION = "paid"
+    sponsored_per_step: int = param(0, low=0, high=10**9, doc="sponsored impressions per step")
+    target_community: int = param(
+        -1, low=-1, high=10**9, doc="community the sponsored impressions target (-1: everyone)"
+    )
+    influencers: int = param(
+        0, low=0, high=10**9, doc="top-degree agents who get the brand's message first (at start_step)"
+    )
+    bought_likes_per_step: int = param(
+        0, low=0, high=10**9, doc="fake likes added to the brand's posts per step (rank, not persuade)"
+    )
+    start_step: int = param(0, low=0, high=1_000_000, doc="first step of paid promotion")
+    stop_step: int = param(1_000_000, low=0, high=1_000_000, doc="last step of paid promotion")
+
+    @property
+    def active(self) -> bool:
+        return self.sponsored_per_step > 0 or self.influencers > 0 or self.bought_likes_per_step > 0
+
+    def active_at(self, step: int) -> bool:
+        return self.start_step <= step <= self.stop_step
