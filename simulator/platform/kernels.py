@@ -83,8 +83,15 @@ def _phi(x):
 
 
 @njit(cache=True)
-def item_quantile(policy, likes, quality, age, max_age, decay, sigma, u):
-    """Rank of a candidate among background items, in [0, 1] (higher is better)."""
+def item_quantile(policy, likes, quality, age, max_age, decay, sigma, u, u2):
+    """Rank of a candidate among background items, in [0, 1] (higher is better).
+
+    Under ``engagement`` the score is ``(1 + likes) * quality * recency *
+    appeal``, with a per-viewer appeal (EdgeRank's affinity) drawn from the
+    same lognormal(0, sigma) as the background items' scores: a fresh, unliked
+    item of quality 1 is then an ordinary item of the feed, and likes,
+    quality and age move it up or down. ``u``, ``u2`` are uniforms.
+    """
     if policy == 1:  # chronological: background ages uniform on 0..max_age
         q = (max_age + 1.0 - age - u) / (max_age + 1.0)
         return min(max(q, 0.0), 1.0)
@@ -94,8 +101,9 @@ def item_quantile(policy, likes, quality, age, max_age, decay, sigma, u):
     if score <= 0.0:
         return 0.0
     if sigma <= 0.0:
-        return 1.0 if score >= 1.0 else 0.0
-    return _phi(math.log(score) / sigma)
+        return 1.0 if score > 1.0 else (u if score == 1.0 else 0.0)
+    z = math.sqrt(-2.0 * math.log(1.0 - u)) * math.cos(2.0 * math.pi * u2)  # Box-Muller
+    return _phi(math.log(score) / sigma + z)
 
 
 @njit(cache=True)
@@ -267,7 +275,9 @@ def select_and_act(
                 continue
             likes = item_likes[buf_author[c]] if buf_author[c] >= 0 else brand_likes_in
             u, state = uniform(state)
-            quant[r] = item_quantile(policy, likes, buf_quality[c], buf_age[c], max_age, decay, sigma, u)
+            u2, state = uniform(state)
+            quant[r] = item_quantile(policy, likes, buf_quality[c], buf_age[c], max_age, decay, sigma,
+                                     u, u2)
         a_slots = attention[j]
         if policy == 0:
             for r in range(R):
