@@ -189,7 +189,7 @@ class ViralityModel(mesa.Model):
             )
         self.simulation = Simulation(
             self.graph, sc.seeding, sc.wom, sc.market, sc.run.steps,
-            replicate_keys(self.seed, 0), validate=sc.run.validate,
+            replicate_keys(self.seed, 0), validate=sc.run.validate, platform=sc.platform,
         )
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(i) for i, name in enumerate(M.WOM_METRICS)

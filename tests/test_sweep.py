@@ -17,6 +17,7 @@ import simulator
 from simulator.cli import main
 from simulator.engine.run import graph_seed, make_graph
 from simulator.errors import ConfigError
+from simulator.sweep import worker
 from simulator.sweep.design import ParamSpec, latin_hypercube
 from simulator.sweep.execute import QUIET_SCHEDULER, Chunker, run_sweep
 from simulator.sweep.experiment import FINAL_METRICS, Experiment, run_seed
@@ -107,20 +108,41 @@ def test_run_seeds_depend_only_on_the_run_index():
     {"wom.p_positive": 0.05, "wom.p_negative": 0.1, "market.p_purchase": 0.2, "market.satisfaction": 0.5},
     {"wom.p_positive": 0.01},  # dies out early: carried-forward rows, t_half_reach near 0
     {"run.resample_graph": True, "market.p_advertising": 0.01},
+    {"feed.policy": "engagement", "followers.enabled": True, "brand.strategy": "spontaneous"},
 ])
-def test_worker_runs_exactly_like_simulator_run(overrides):
+def test_fast_path_equals_simulator_run(overrides):
     sc = simulator.Scenario.from_dict(TINY).with_overrides(overrides)
-    chunk = Chunk(sc, runs=(7,), points={7: {}}, replicates=1, seed=5, common_random_numbers=False,
-                  metrics=FINAL_METRICS, graph_seed=graph_seed(9), series=True)
-    rows, series, _ = run_chunk(chunk)
-    assert rows["seed"].tolist() == [run_seed(5, 7, 1)]
     graph = None if sc.run.resample_graph else make_graph(sc, 9)
-    res = simulator.run(sc, seed=run_seed(5, 7, 1), replicates=1, graph=graph)
-    expected = res.finals.drop(columns=["replicate"])
-    pd.testing.assert_frame_equal(rows[list(FINAL_METRICS)], expected[list(FINAL_METRICS)],
-                                  check_dtype=False)
-    ts = res.timeseries.drop(columns=["replicate"])
-    pd.testing.assert_frame_equal(series.drop(columns=["run"]), ts, check_dtype=False)
+    fast, fast_series = worker.fast_run(sc, 123, graph)
+    ref, ref_series = worker.engine_run(sc, 123, graph)
+    assert fast.keys() == ref.keys() == set(FINAL_METRICS)
+    pd.testing.assert_series_equal(pd.Series(fast), pd.Series(ref), check_dtype=False)
+    pd.testing.assert_frame_equal(fast_series.table(3), ref_series.table(3))
+    res = simulator.run(sc, seed=123, replicates=1, graph=graph)
+    assert ref == {k: v for k, v in res.finals.iloc[0].items() if k != "replicate"} or \
+        np.isnan(ref["word_positive_share"])
+
+
+def test_fast_path_that_disagrees_is_dropped(monkeypatch):
+    sc = simulator.Scenario.from_dict(TINY)
+    monkeypatch.setattr(worker, "_FAST_OK", None)
+    monkeypatch.setattr(worker, "fast_run", lambda *a: ({"reach": -1.0}, None))
+    with pytest.warns(RuntimeWarning, match="disagrees with simulator.run"):
+        first, _ = worker.run_one(sc, 1, None)
+    second, _ = worker.run_one(sc, 2, None)
+    assert first["reach"] >= 0 and second["reach"] >= 0 and worker._FAST_OK is False
+
+
+def test_worker_rows(tmp_path):
+    sc = simulator.Scenario.from_dict(TINY)
+    chunk = Chunk(sc, runs=(6, 7), points={3: {"wom.p_negative": 0.1}}, replicates=2, seed=5,
+                  common_random_numbers=False, metrics=("reach", "net_sentiment"),
+                  graph_seed=graph_seed(9), series=True)
+    rows, series, seconds = run_chunk(chunk)
+    assert rows.to_dict("list") | {"reach": None, "net_sentiment": None} == {
+        "run": [6, 7], "point": [3, 3], "wom.p_negative": [0.1, 0.1], "replicate": [0, 1],
+        "seed": [run_seed(5, 6, 2), run_seed(5, 7, 2)], "reach": None, "net_sentiment": None}
+    assert len(series) == 2 * 21 and seconds > 0
 
 
 def test_graph_is_built_once_per_process():

@@ -21,6 +21,11 @@ order (the kernels are in :mod:`simulator.core.wom`):
 When nothing more can happen (no talk, no advertising, no fan left to buy) the
 loop stops and the last row is carried forward, flows set to zero.
 
+When a platform layer is on (``[feed]``, ``[followers]``, ``[brand]``,
+``[paid]``), steps run through :class:`simulator.platform.layer.Platform`,
+whose docstring gives the extended plan: the feed sits between talking and
+listening and decides which of the candidate items each agent sees.
+
 Exact reductions the tests rely on: with ``wom.p_negative = 0``,
 ``wom.talk_steps = 1``, ``wom.impact_positive = 1`` and no purchases, the run
 is the independent cascade with transmissibility ``wom.p_positive``; with

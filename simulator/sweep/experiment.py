@@ -63,12 +63,26 @@ from simulator.sweep.design import (
     unit_sample,
 )
 
+
+def _final_metric_names() -> tuple[str, ...]:
+    """The columns of ``Results.finals`` (besides ``replicate``), asked of the engine itself.
+
+    :func:`simulator.engine.results.final_metrics` on a two-row table of zeros
+    with every series column, so a metric the engine adds is a metric sweeps
+    can keep, with no list to update here.
+    """
+    from simulator.engine.results import final_metrics
+    from simulator.sweep.worker import series_names
+
+    names = series_names()
+    ts = pd.DataFrame(np.zeros((2, len(names)), dtype=np.int64), columns=names)
+    ts.insert(0, "step", [0, 1])
+    ts.insert(0, "replicate", 0)
+    return tuple(c for c in final_metrics(ts, 1).columns if c != "replicate")
+
+
 #: Final metrics a sweep can keep (the columns of ``Results.finals``, fractions of the population).
-FINAL_METRICS = (
-    "reach", "aware", "positive", "negative", "neutral", "customers", "ever_positive",
-    "ever_negative", "net_sentiment", "peak_talking_negative", "peak_talking_positive",
-    "word_positive_share", "t_half_reach",
-)
+FINAL_METRICS = _final_metric_names()
 
 TOP_KEYS = (
     "name", "description", "scenario", "seed", "replicates", "metrics",

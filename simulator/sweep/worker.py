@@ -67,17 +67,17 @@ def clear_cache() -> None:
     _GRAPHS.clear()
 
 
-def final_values(series: np.ndarray, n: int) -> dict[str, float]:
-    """Final metrics of one replicate straight from its ``(steps + 1, metrics)`` int64 series.
+def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, float]:
+    """Final metrics of one replicate straight from its ``(steps + 1, len(names))`` series.
 
     The array twin of :func:`simulator.engine.results.final_metrics` (which
-    builds pandas tables: about two thirds of a small run's time). Same
-    formulas, same floats; ``tests/test_sweep.py`` checks that both agree.
+    builds pandas tables: about three quarters of a small run's time). Same
+    formulas, same floats; checked against it once per process
+    (:func:`run_one`) and in ``tests/test_sweep.py``.
     """
-    from simulator.core import metrics as M
     from simulator.engine.results import FRACTIONS
 
-    col = {name: i for i, name in enumerate(M.WOM_METRICS)}
+    col = {name: i for i, name in enumerate(names)}
     last = series[-1]
     out: dict[str, float] = {}
     for name, column in FRACTIONS.items():
@@ -91,15 +91,23 @@ def final_values(series: np.ndarray, n: int) -> dict[str, float]:
     reached = series[:, col["cum_reach"]]
     half = np.searchsorted(reached, reached[-1] / 2.0) if reached[-1] > reached[0] else 0
     out["t_half_reach"] = int(min(half, len(series) - 1))
+    if "detection_step" in col:
+        out["detection_step"] = float(last[col["detection_step"]])
     return out
 
 
-def run_one(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], np.ndarray]:
-    """One replicate, as ``simulator.run(scenario, seed, replicates=1, graph=graph)`` runs it.
+def series_names() -> list[str]:
+    """The series columns ``simulator.run`` reports, in its order."""
+    from simulator.core import metrics as M
+    from simulator.platform.kernels import PLATFORM_METRICS
 
-    Returns its final metrics and its raw int64 series; ``run_chunk`` makes a
-    table of the series only when ``--series`` asks for it.
-    """
+    return [m for m in M.WOM_METRICS if m not in M.INTERNAL_METRICS] + list(PLATFORM_METRICS)
+
+
+def fast_run(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], pd.DataFrame]:
+    """One replicate as ``simulator.run(scenario, seed, replicates=1, graph=graph)`` runs it,
+    without its pandas tables. Returns the final metrics and a lazy per-step table."""
+    from simulator.core import metrics as M
     from simulator.engine.run import make_graph, replicate_keys
     from simulator.engine.simulation import simulate
     from simulator.sections import check_seeding
@@ -107,19 +115,74 @@ def run_one(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, floa
     g = graph if graph is not None else make_graph(scenario, seed, 0)
     check_seeding(scenario.seeding, g.n)
     rep = simulate(g, scenario.seeding, scenario.wom, scenario.market, scenario.run.steps,
-                   replicate_keys(seed, 0), scenario.run.validate)
-    return final_values(rep.series, g.n), rep.series
+                   replicate_keys(seed, 0), scenario.run.validate, platform=scenario.platform)
+    keep = [i for i, m in enumerate(M.WOM_METRICS) if m not in M.INTERNAL_METRICS]
+    names = series_names()
+    series = np.hstack([rep.series[:, keep], rep.pseries])
+    return final_values(series, names, g.n), _LazySeries(series, names)
 
 
-def series_table(run: int, series: np.ndarray) -> pd.DataFrame:
-    """The per-step table of one run: ``run``, ``step``, then the public series metrics."""
-    from simulator.core import metrics as M
+def engine_run(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], pd.DataFrame]:
+    """The same through ``simulator.run`` itself (the reference)."""
+    from simulator.engine.run import run
 
-    keep = [i for i, name in enumerate(M.WOM_METRICS) if name not in M.INTERNAL_METRICS]
-    table = pd.DataFrame(series[:, keep], columns=[M.WOM_METRICS[i] for i in keep])
-    table.insert(0, "step", np.arange(len(series), dtype=np.int64))
-    table.insert(0, "run", np.int64(run))
-    return table
+    res = run(scenario, seed=seed, replicates=1, graph=graph)
+    finals = {k: v for k, v in res.finals.iloc[0].to_dict().items() if k != "replicate"}
+    return finals, _LazySeries(res.timeseries.drop(columns=["replicate", "step"]), None)
+
+
+class _LazySeries:
+    """A run's series, made into a table only when ``--series`` asks for it."""
+
+    def __init__(self, data: Any, names: list[str] | None) -> None:
+        self.data, self.names = data, names
+
+    def table(self, run: int) -> pd.DataFrame:
+        if self.names is None:
+            table = self.data.reset_index(drop=True).copy()
+        else:
+            table = pd.DataFrame(self.data, columns=self.names)
+            ints = [c for c in self.names if c != "organic_reach"]
+            table[ints] = table[ints].astype(np.int64)
+        table.insert(0, "step", np.arange(len(table), dtype=np.int64))
+        table.insert(0, "run", np.int64(run))
+        return table
+
+
+#: Per process: None until the fast path has been checked against simulator.run.
+_FAST_OK: bool | None = None
+
+
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    if a.keys() != b.keys():
+        return False
+    return all((x == y) or (x != x and y != y) for x, y in ((a[k], b[k]) for k in a))
+
+
+def run_one(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], _LazySeries]:
+    """One run: the fast path, checked once per process against ``simulator.run``.
+
+    If they ever disagree (the engine changed and :func:`fast_run` did not
+    follow), this process warns once and uses ``simulator.run`` from then on:
+    slower, never wrong.
+    """
+    global _FAST_OK
+    if _FAST_OK is None:
+        reference = engine_run(scenario, seed, graph)
+        try:
+            _FAST_OK = _same(fast_run(scenario, seed, graph)[0], reference[0])
+        except Exception:  # any failure of the shortcut means: do not use it
+            _FAST_OK = False
+        if not _FAST_OK:
+            import warnings
+
+            warnings.warn(
+                "simulator.sweep: the fast run path disagrees with simulator.run "
+                "(the engine changed); using simulator.run, which is slower",
+                RuntimeWarning, stacklevel=2,
+            )
+        return reference
+    return fast_run(scenario, seed, graph) if _FAST_OK else engine_run(scenario, seed, graph)
 
 
 def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
@@ -151,7 +214,7 @@ def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
         row.update({m: finals[m] for m in chunk.metrics})
         rows.append(row)
         if chunk.series:
-            frames.append(series_table(run, series))
+            frames.append(series.table(run))
     table = pd.DataFrame(rows)
     for col in ("run", "point", "replicate", "seed"):
         table[col] = table[col].astype("int64")
