@@ -57,7 +57,9 @@ def indices(exp: Experiment, runs: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
     problem = exp.problem()
     means = runs.groupby("point", sort=True)[list(METRICS)].mean()
     if len(means) != exp.n_points:
-        raise SystemExit(f"results hold {len(means)} of {exp.n_points} design points; finish the sweep first")
+        raise SystemExit(
+            f"results hold {len(means)} of {exp.n_points} design points; finish the sweep first"
+        )
     # SALib lays the design out per base row: A_i, then D rows AB_i, then B_i. The A rows
     # (every (D + 2)-th point) are independent uniform points: use them for directions.
     base = means.index % (len(exp.swept) + 2) == 0
@@ -67,12 +69,17 @@ def indices(exp: Experiment, runs: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
         y = means[metric].to_numpy()
         si = sobol.analyze(problem, y, calc_second_order=False, num_resamples=1000, seed=seed)
         for j, name in enumerate(exp.swept):
-            rows.append({
-                "metric": metric, "parameter": name,
-                "S1": si["S1"][j], "S1_conf": si["S1_conf"][j],
-                "ST": si["ST"][j], "ST_conf": si["ST_conf"][j],
-                "spearman": spearman(values[name].to_numpy()[base], y[base]),
-            })
+            rows.append(
+                {
+                    "metric": metric,
+                    "parameter": name,
+                    "S1": si["S1"][j],
+                    "S1_conf": si["S1_conf"][j],
+                    "ST": si["ST"][j],
+                    "ST_conf": si["ST_conf"][j],
+                    "spearman": spearman(values[name].to_numpy()[base], y[base]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -95,8 +102,12 @@ def figure(table: pd.DataFrame, runs: pd.DataFrame, exp: Experiment, path: Path)
     y = np.arange(len(net))
     fig, axes = plt.subplots(1, 3, figsize=(17, 5.6), gridspec_kw={"width_ratios": [1.25, 1, 1]})
     ax = axes[0]
-    ax.barh(y + 0.2, net.ST, 0.4, xerr=net.ST_conf, label="total effect ST", color="#c0392b", capsize=2)
-    ax.barh(y - 0.2, net.S1, 0.4, xerr=net.S1_conf, label="first order S1", color="#e6a39a", capsize=2)
+    ax.barh(
+        y + 0.2, net.ST, 0.4, xerr=net.ST_conf, label="total effect ST", color="#c0392b", capsize=2
+    )
+    ax.barh(
+        y - 0.2, net.S1, 0.4, xerr=net.S1_conf, label="first order S1", color="#e6a39a", capsize=2
+    )
     ax.set_yticks(y, labels)
     ax.set_xlabel("Sobol' index of final net sentiment (95% bootstrap interval)")
     ax.axvline(0, color="k", lw=0.6)
@@ -107,8 +118,15 @@ def figure(table: pd.DataFrame, runs: pd.DataFrame, exp: Experiment, path: Path)
     order = list(net.parameter)
     for k, (metric, color) in enumerate((("positive", "#2e86c1"), ("negative", "#922b21"))):
         sub = table[table.metric == metric].set_index("parameter").loc[order]
-        ax.barh(y + (0.2 if k == 0 else -0.2), sub.ST, 0.4, xerr=sub.ST_conf, color=color,
-                label=f"{metric} share at the end", capsize=2)
+        ax.barh(
+            y + (0.2 if k == 0 else -0.2),
+            sub.ST,
+            0.4,
+            xerr=sub.ST_conf,
+            color=color,
+            label=f"{metric} share at the end",
+            capsize=2,
+        )
     ax.set_yticks(y, [p.split(".")[1] for p in order])
     ax.set_xlabel("total-effect index ST")
     ax.legend(loc="lower right")
@@ -119,8 +137,9 @@ def figure(table: pd.DataFrame, runs: pd.DataFrame, exp: Experiment, path: Path)
     pts = runs.groupby("point")[[*exp.swept, "net_sentiment"]].mean()
     spec = {p.name: p for p in exp.params}
     norm = LogNorm() if spec[top[1]].scale == "log" else None
-    sc = ax.scatter(pts[top[0]], pts["net_sentiment"], c=pts[top[1]], s=5, cmap="viridis",
-                    alpha=0.7, norm=norm)
+    sc = ax.scatter(
+        pts[top[0]], pts["net_sentiment"], c=pts[top[1]], s=5, cmap="viridis", alpha=0.7, norm=norm
+    )
     if spec[top[0]].scale == "log":
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
@@ -155,12 +174,16 @@ def main(argv=None) -> int:
     pd.set_option("display.width", 200)
     for metric in METRICS:
         sub = table[table.metric == metric].sort_values("ST", ascending=False)
-        print(f"\n{metric}: sum S1 = {sub.S1.sum():.2f}; replicate noise = "
-              f"{noise_share(runs, metric):.1%} of run-to-run variance")
+        print(
+            f"\n{metric}: sum S1 = {sub.S1.sum():.2f}; replicate noise = "
+            f"{noise_share(runs, metric):.1%} of run-to-run variance"
+        )
         print(sub.drop(columns="metric").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     pts = runs.groupby("point")["net_sentiment"].mean()
-    print(f"\nnet_sentiment over the design: mean {pts.mean():.3f}, median {pts.median():.3f}, "
-          f"share of points below 0: {(pts < 0).mean():.1%}")
+    print(
+        f"\nnet_sentiment over the design: mean {pts.mean():.3f}, median {pts.median():.3f}, "
+        f"share of points below 0: {(pts < 0).mean():.1%}"
+    )
     print(f"wrote {HERE / 'sobol_indices.csv'} and {HERE / 'sensitivity.png'}")
     return 0
 

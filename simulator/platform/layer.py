@@ -158,7 +158,8 @@ class Platform:
                 s.ever_aware, s.ever_positive, s.ever_negative, sim.talkers, sim.n_talkers,
                 sim.in_list, self.item_likes, wom.talk_steps, t - 1, c,
             )
-        brand_visible = posts > 0 or (self.brand_likes > 0 and brand.active_at(t))
+        # Between posts the latest one stays visible; before the first there is nothing to show.
+        brand_visible = posts > 0 or (self.has_posted and self.brand_likes > 0 and brand.active_at(t))
         gather_args = (
             sim.graph.indptr, sim.graph.indices, sim.talkers, sim.n_talkers, s.opinion,
             s.talk_until, s.on_platform, self.item_likes, s.follower, s.bell,
@@ -180,7 +181,9 @@ class Platform:
             n_cand, *self.buf, s.opinion, s.talk_until, s.follower, s.bell, s.on_platform,
             s.attention, self.item_likes,
             K.POLICY_CODES[feed.policy], feed.background_items, feed.max_age, feed.recency_decay,
-            feed.background_score_sigma, feed.p_like, feed.p_share, feed.ad_tolerance,
+            feed.background_score_sigma, feed.p_like,
+            # A share restarts talk: only a feed does that (off, the run stays plain word of mouth).
+            feed.p_share if feed.active else 0.0, feed.ad_tolerance,
             feed.ad_fatigue, feed.p_leave,
             fol.p_follow if fol.enabled else 0.0, fol.p_bell if fol.enabled else 0.0,
             fol.p_unbell, self.brand_likes, wom.talk_steps,

@@ -19,13 +19,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("experiment", help="experiment TOML file")
     p.add_argument(
-        "--workers", type=int, metavar="N",
+        "--workers",
+        type=int,
+        metavar="N",
         help="worker processes of a local Dask cluster (default: number of cores; 1: in-process)",
     )
-    p.add_argument("--scheduler", metavar="ADDRESS", help="submit to a running Dask scheduler instead")
-    p.add_argument("--out", metavar="DIR", help="output folder (default: results/<experiment name>)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="submit to a running Dask scheduler instead"
+    )
+    p.add_argument(
+        "--out", metavar="DIR", help="output folder (default: results/<experiment name>)"
+    )
     p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
-    p.add_argument("--series", action="store_true", help="also keep per-step series (series.parquet)")
+    p.add_argument(
+        "--series", action="store_true", help="also keep per-step series (series.parquet)"
+    )
     p.add_argument("--chunk", type=int, metavar="RUNS", help="runs per task (default: automatic)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
     p.set_defaults(func=cmd_sweep)
@@ -39,8 +47,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / exp.name
     t0 = time.perf_counter()
     meta = run_sweep(
-        exp, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-        series=args.series, chunk=args.chunk, progress=not args.quiet,
+        exp,
+        out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        series=args.series,
+        chunk=args.chunk,
+        progress=not args.quiet,
     )
     if not args.quiet:
         session = meta["sessions"][-1]

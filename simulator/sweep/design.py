@@ -68,7 +68,10 @@ class ParamSpec:
 def grid(params: list[ParamSpec]) -> list[dict[str, Any]]:
     """Every combination of the parameters' values; the last parameter varies fastest."""
     names = [p.name for p in params]
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(p.values for p in params))]
+    return [
+        dict(zip(names, combo, strict=True))
+        for combo in itertools.product(*(p.values for p in params))
+    ]
 
 
 def latin_hypercube(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
@@ -81,7 +84,11 @@ def latin_hypercube(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
 
 def salib_problem(params: list[ParamSpec]) -> dict[str, Any]:
     """The SALib problem on the unit hypercube (see the module docstring)."""
-    return {"num_vars": len(params), "names": [p.name for p in params], "bounds": [[0.0, 1.0]] * len(params)}
+    return {
+        "num_vars": len(params),
+        "names": [p.name for p in params],
+        "bounds": [[0.0, 1.0]] * len(params),
+    }
 
 
 def unit_sample(
@@ -110,7 +117,9 @@ def unit_sample(
     if kind == "sobol":
         from SALib.sample import sobol
 
-        return sobol.sample(problem, samples, calc_second_order=second_order, scramble=True, seed=seed)
+        return sobol.sample(
+            problem, samples, calc_second_order=second_order, scramble=True, seed=seed
+        )
     if kind == "morris":
         from SALib.sample import morris
 

@@ -87,7 +87,12 @@ class Chunker:
     """
 
     def __init__(
-        self, exp: Experiment, todo: list[int], series: bool, size: int | None = None, workers: int = 1
+        self,
+        exp: Experiment,
+        todo: list[int],
+        series: bool,
+        size: int | None = None,
+        workers: int = 1,
     ) -> None:
         from simulator.engine.run import graph_seed
 
@@ -105,11 +110,20 @@ class Chunker:
         if self.pos >= len(self.todo):
             raise StopIteration
         exp = self.exp
-        runs = tuple(self.todo[self.pos:self.pos + self.size])
+        runs = tuple(self.todo[self.pos : self.pos + self.size])
         self.pos += len(runs)
         points = {p: exp.design.points[p] for p in sorted({r // exp.replicates for r in runs})}
-        return Chunk(exp.scenario, runs, points, exp.replicates, exp.seed, exp.common_random_numbers,
-                     tuple(exp.metrics), self.graph_seed, self.series)
+        return Chunk(
+            exp.scenario,
+            runs,
+            points,
+            exp.replicates,
+            exp.seed,
+            exp.common_random_numbers,
+            tuple(exp.metrics),
+            self.graph_seed,
+            self.series,
+        )
 
     def observe(self, runs: int, seconds: float) -> None:
         """Learn the time per run from a finished chunk; resize the next chunks."""
@@ -162,7 +176,9 @@ def run_sweep(
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers = {workers} is out of range; allowed: workers >= 1")
     if workers is not None and scheduler:
-        raise ConfigError("--workers and --scheduler cannot be used together; the cluster has its workers")
+        raise ConfigError(
+            "--workers and --scheduler cannot be used together; the cluster has its workers"
+        )
     if chunk is not None and chunk < 1:
         raise ConfigError(f"--chunk = {chunk} is out of range; allowed: chunk >= 1")
     store = Store(out)
@@ -176,7 +192,9 @@ def run_sweep(
             )
         if old is not None and bool(old.get("series")) != series:
             flag = "with" if old.get("series") else "without"
-            raise ConfigError(f"--resume: this sweep was started {flag} --series; resume it the same way")
+            raise ConfigError(
+                f"--resume: this sweep was started {flag} --series; resume it the same way"
+            )
     elif store.has_output():
         raise ConfigError(
             f"--out '{store.out}' already holds a sweep; pass --resume to continue it "
@@ -195,9 +213,22 @@ def run_sweep(
     if dask is not None:
         n_workers = dask.n_workers
     try:
-        return _sweep(exp, store, old=old, fp=fp, todo=todo, done=done, series=series,
-                      progress=progress, on_part=on_part, chunk=chunk, dask=dask,
-                      n_workers=n_workers, mode=mode, resume=resume)
+        return _sweep(
+            exp,
+            store,
+            old=old,
+            fp=fp,
+            todo=todo,
+            done=done,
+            series=series,
+            progress=progress,
+            on_part=on_part,
+            chunk=chunk,
+            dask=dask,
+            n_workers=n_workers,
+            mode=mode,
+            resume=resume,
+        )
     finally:
         if dask is not None:
             dask.close()
@@ -226,25 +257,31 @@ def _sweep(
     total = exp.n_runs
     store.prepare()
     session = {"started": _now(), "finished": None, "runs_at_start": len(done), "mode": mode}
-    meta = dict(old) if (resume and old) else {
-        "name": exp.name,
-        "description": exp.description,
-        "experiment_file": str(exp.source) if exp.source else None,
-        "experiment": exp.text,
-        "fingerprint": fp,
-        "version": __version__,
-        "design": exp.kind,
-        "swept": exp.swept,
-        "metrics": list(exp.metrics),
-        "points": exp.n_points,
-        "replicates": exp.replicates,
-        "seed": exp.seed,
-        "common_random_numbers": exp.common_random_numbers,
-        "series": series,
-        "started": session["started"],
-        "sessions": [],
-    }
-    meta.update({"runs_total": total, "runs_done": len(done), "status": "running", "finished": None})
+    meta = (
+        dict(old)
+        if (resume and old)
+        else {
+            "name": exp.name,
+            "description": exp.description,
+            "experiment_file": str(exp.source) if exp.source else None,
+            "experiment": exp.text,
+            "fingerprint": fp,
+            "version": __version__,
+            "design": exp.kind,
+            "swept": exp.swept,
+            "metrics": list(exp.metrics),
+            "points": exp.n_points,
+            "replicates": exp.replicates,
+            "seed": exp.seed,
+            "common_random_numbers": exp.common_random_numbers,
+            "series": series,
+            "started": session["started"],
+            "sessions": [],
+        }
+    )
+    meta.update(
+        {"runs_total": total, "runs_done": len(done), "status": "running", "finished": None}
+    )
     meta["sessions"] = [*meta.get("sessions", []), session]
     store.write_metadata(meta)
     if not store.design_path.exists():
@@ -257,9 +294,15 @@ def _sweep(
         if todo:
             from tqdm import tqdm
 
-            with tqdm(total=total, initial=len(done), desc=exp.name, unit="run", file=sys.stderr,
-                      disable=(not progress) or None, dynamic_ncols=True) as bar:
-
+            with tqdm(
+                total=total,
+                initial=len(done),
+                desc=exp.name,
+                unit="run",
+                file=sys.stderr,
+                disable=(not progress) or None,
+                dynamic_ncols=True,
+            ) as bar:
                 chunks = Chunker(exp, todo, series, chunk, workers=n_workers)
 
                 def finished(rows: pd.DataFrame, ser: pd.DataFrame | None, seconds: float) -> None:
@@ -281,10 +324,17 @@ def _sweep(
         status = "failed" if isinstance(exc, Exception) else "interrupted"
         raise
     finally:
-        session.update(finished=_now(), runs_at_end=state["done"], workers=n_workers,
-                       seconds=round(time.perf_counter() - t0, 3))
-        meta.update(runs_done=state["done"], status=status,
-                    finished=session["finished"] if status == "complete" else None)
+        session.update(
+            finished=_now(),
+            runs_at_end=state["done"],
+            workers=n_workers,
+            seconds=round(time.perf_counter() - t0, 3),
+        )
+        meta.update(
+            runs_done=state["done"],
+            status=status,
+            finished=session["finished"] if status == "complete" else None,
+        )
         store.write_metadata(meta)
     return meta
 
@@ -303,7 +353,9 @@ def _check_workers(client: Any) -> None:
         versions = client.run(_worker_version)
     except ImportError as exc:
         client.close()
-        raise ConfigError(f"--scheduler: a worker cannot import the simulator ({exc}); install it there") from None
+        raise ConfigError(
+            f"--scheduler: a worker cannot import the simulator ({exc}); install it there"
+        ) from None
     other = {addr: v for addr, v in versions.items() if v != __version__}
     if other:
         client.close()
@@ -328,8 +380,11 @@ class _Dask:
             # (experiments/bench_sweep.py, runs of ~1 ms). Nothing here reads it.
             with dask.config.set({"distributed.worker.profile.enabled": False}):
                 self.cluster = LocalCluster(
-                    n_workers=n_workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR,
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
                     scheduler_kwargs=QUIET_SCHEDULER,
                 )
             self.client = Client(self.cluster)
@@ -351,7 +406,9 @@ class _Dask:
         from distributed import as_completed
 
         limit = IN_FLIGHT_PER_WORKER * self.n_workers + 1
-        first = [self.client.submit(run_chunk, c, pure=False) for c in itertools.islice(chunks, limit)]
+        first = [
+            self.client.submit(run_chunk, c, pure=False) for c in itertools.islice(chunks, limit)
+        ]
         queue = as_completed(first)
         for future in queue:
             result = future.result()

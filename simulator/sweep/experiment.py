@@ -85,8 +85,16 @@ def _final_metric_names() -> tuple[str, ...]:
 FINAL_METRICS = _final_metric_names()
 
 TOP_KEYS = (
-    "name", "description", "scenario", "seed", "replicates", "metrics",
-    "common_random_numbers", "fixed", "design", "parameters",
+    "name",
+    "description",
+    "scenario",
+    "seed",
+    "replicates",
+    "metrics",
+    "common_random_numbers",
+    "fixed",
+    "design",
+    "parameters",
 )
 DESIGN_KEYS = ("kind", "samples", "second_order", "levels")
 GRID_RANGE_KEYS = ("start", "stop", "num", "scale")
@@ -121,7 +129,11 @@ def _schema() -> dict[str, type]:
     out = {}
     for sec, klass in SECTIONS.items():
         for f in dataclasses.fields(klass):
-            t = f.type if not isinstance(f.type, str) else names.get(f.type.split("|")[0].strip(), object)
+            t = (
+                f.type
+                if not isinstance(f.type, str)
+                else names.get(f.type.split("|")[0].strip(), object)
+            )
             out[f"{sec}.{f.name}"] = t
     return out
 
@@ -238,7 +250,9 @@ class Experiment:
             if key not in TOP_KEYS:
                 raise _unknown(key, TOP_KEYS)
         if "scenario" not in data:
-            raise ConfigError("experiment key 'scenario' is missing; expected the path of a scenario file")
+            raise ConfigError(
+                "experiment key 'scenario' is missing; expected the path of a scenario file"
+            )
         ref = data["scenario"]
         if isinstance(ref, str):
             scen_path = Path(ref) if base_dir is None else Path(base_dir) / ref
@@ -249,7 +263,9 @@ class Experiment:
         elif isinstance(ref, Mapping):
             base = Scenario.from_dict(ref, base_dir=base_dir)
         else:
-            raise ConfigError(f"scenario = {ref!r} is not allowed; expected a path to a scenario file")
+            raise ConfigError(
+                f"scenario = {ref!r} is not allowed; expected a path to a scenario file"
+            )
 
         seed = _typed("int", "seed", data.get("seed", 0), low=0)
         if seed > 2**63 - 1:
@@ -263,7 +279,9 @@ class Experiment:
         if isinstance(metrics, str):
             metrics = [metrics]
         if not isinstance(metrics, list) or not metrics:
-            raise ConfigError(f"metrics = {metrics!r} is not allowed; expected a list of metric names")
+            raise ConfigError(
+                f"metrics = {metrics!r} is not allowed; expected a list of metric names"
+            )
         for m in metrics:
             if m not in FINAL_METRICS:
                 raise ConfigError(
@@ -276,7 +294,9 @@ class Experiment:
         schema = _schema()
         fixed_table = data.get("fixed", {})
         if not isinstance(fixed_table, Mapping):
-            raise ConfigError(f"'fixed' must be a [fixed] table of section.key = value, got {fixed_table!r}")
+            raise ConfigError(
+                f"'fixed' must be a [fixed] table of section.key = value, got {fixed_table!r}"
+            )
         fixed = _flatten(fixed_table, "fixed")
         for k in fixed:
             _check_name(k, schema, "[fixed]")
@@ -304,7 +324,9 @@ class Experiment:
                     raise ConfigError(f"design.{k} is not allowed with design.kind = 'grid'")
         else:
             if samples is None:
-                raise ConfigError(f"design.samples is missing; design.kind = {kind!r} needs a sample count")
+                raise ConfigError(
+                    f"design.samples is missing; design.kind = {kind!r} needs a sample count"
+                )
             _typed("int", "design.samples", samples, low=1)
             if kind == "sobol" and not is_power_of_two(samples):
                 raise ConfigError(
@@ -326,14 +348,19 @@ class Experiment:
         for pname, spec in _flatten(table, "parameters", leaf).items():
             _check_name(pname, schema, "[parameters]")
             if pname in fixed:
-                raise ConfigError(f"parameter '{pname}' is both in [fixed] and in [parameters]; keep one")
+                raise ConfigError(
+                    f"parameter '{pname}' is both in [fixed] and in [parameters]; keep one"
+                )
             params.append(_param_spec(pname, spec, kind, schema[pname], scenario))
         if not params and kind != "grid":
-            raise ConfigError(f"[parameters] is empty; design.kind = {kind!r} needs at least one range")
+            raise ConfigError(
+                f"[parameters] is empty; design.kind = {kind!r} needs at least one range"
+            )
         if kind == "morris" and len(params) < 2:
             raise ConfigError("design.kind = 'morris' needs at least two parameters")
         n_points = (
-            int(np.prod([len(p.values) for p in params])) if kind == "grid"
+            int(np.prod([len(p.values) for p in params]))
+            if kind == "grid"
             else design_size(kind, len(params), samples, second_order=second_order)
         )
         if n_points * replicates > MAX_POINTS:
@@ -371,8 +398,12 @@ class Experiment:
         else:
             seed = int(np.random.SeedSequence(self.seed, spawn_key=(3,)).generate_state(1)[0])
             unit = unit_sample(
-                self.kind, params, self.samples, seed,
-                second_order=self.second_order, levels=self.levels,
+                self.kind,
+                params,
+                self.samples,
+                seed,
+                second_order=self.second_order,
+                levels=self.levels,
             )
             columns = [p.from_unit(unit[:, j]) for j, p in enumerate(params)]
             points = [dict(zip(self.swept, row, strict=True)) for row in zip(*columns, strict=True)]
@@ -417,7 +448,9 @@ class Experiment:
         return divmod(run, self.replicates)
 
 
-def run_seed(master_seed: int, run: int, replicates: int, common_random_numbers: bool = False) -> int:
+def run_seed(
+    master_seed: int, run: int, replicates: int, common_random_numbers: bool = False
+) -> int:
     """The integer seed of run ``run`` of a sweep seeded with ``master_seed``.
 
     ``SeedSequence(master_seed, spawn_key=(1, run))``; with common random
@@ -449,9 +482,12 @@ def _param_spec(name: str, spec: Any, kind: str, typ: type, scenario: Any) -> Pa
         if other:
             raise ConfigError(
                 f"{where} = {dict(spec)!r} is not allowed with design.kind = {kind!r}; "
-                + ("a grid takes a list or { start, stop, num } ({ low, high } ranges are for "
-                   "random, lhs, sobol and morris designs)" if kind == "grid" else
-                   "a sampled design takes a range { low, high } or a list of choices")
+                + (
+                    "a grid takes a list or { start, stop, num } ({ low, high } ranges are for "
+                    "random, lhs, sobol and morris designs)"
+                    if kind == "grid"
+                    else "a sampled design takes a range { low, high } or a list of choices"
+                )
             )
         for k in spec:
             if k not in keys:
@@ -460,7 +496,9 @@ def _param_spec(name: str, spec: Any, kind: str, typ: type, scenario: Any) -> Pa
         if scale not in ("linear", "log"):
             raise ConfigError(f"{where}.scale = {scale!r} is not allowed; allowed: linear, log")
         if typ not in (int, float):
-            raise ConfigError(f"{where} = {dict(spec)!r} is not allowed; a {typ.__name__} takes a list of values")
+            raise ConfigError(
+                f"{where} = {dict(spec)!r} is not allowed; a {typ.__name__} takes a list of values"
+            )
         lo_key, hi_key = ("start", "stop") if kind == "grid" else ("low", "high")
         for k in (lo_key, hi_key) + (("num",) if kind == "grid" else ()):
             if k not in spec:
@@ -468,7 +506,9 @@ def _param_spec(name: str, spec: Any, kind: str, typ: type, scenario: Any) -> Pa
         lo = _typed("number", f"{where}.{lo_key}", spec[lo_key])
         hi = _typed("number", f"{where}.{hi_key}", spec[hi_key])
         if scale == "log" and (lo <= 0 or hi <= 0):
-            raise ConfigError(f"{where} = {dict(spec)!r} is not allowed; scale = 'log' needs positive ends")
+            raise ConfigError(
+                f"{where} = {dict(spec)!r} is not allowed; scale = 'log' needs positive ends"
+            )
         if kind == "grid":
             num = _typed("int", f"{where}.num", spec["num"], low=1)
             vals = np.geomspace(lo, hi, num) if scale == "log" else np.linspace(lo, hi, num)

@@ -77,7 +77,9 @@ class Store:
         try:
             return json.loads(self.metadata_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
-            raise ConfigError(f"'{self.metadata_path}' is unreadable; cannot resume this sweep") from None
+            raise ConfigError(
+                f"'{self.metadata_path}' is unreadable; cannot resume this sweep"
+            ) from None
 
     def write_metadata(self, data: dict[str, Any]) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -130,13 +132,18 @@ class Store:
         if dup.any():
             twins = table[dup].drop_duplicates()
             if twins["run"].duplicated().any():
-                raise RuntimeError(f"runs written twice with different values: {sorted(set(twins['run']))[:5]}")
+                raise RuntimeError(
+                    f"runs written twice with different values: {sorted(set(twins['run']))[:5]}"
+                )
             table = table.drop_duplicates("run")
         table = table.sort_values("run", kind="stable").reset_index(drop=True)
         _write_parquet(table, self.results_path)
         if series:
-            frames = [pd.read_parquet(self.parts / f"series-{seq:05d}.parquet")
-                      for seq, _ in files if (self.parts / f"series-{seq:05d}.parquet").exists()]
+            frames = [
+                pd.read_parquet(self.parts / f"series-{seq:05d}.parquet")
+                for seq, _ in files
+                if (self.parts / f"series-{seq:05d}.parquet").exists()
+            ]
             if frames:
                 ts = pd.concat(frames, ignore_index=True)
                 ts = ts.drop_duplicates(["run", "step"]).sort_values(["run", "step"], kind="stable")

@@ -114,15 +114,25 @@ def fast_run(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, flo
 
     g = graph if graph is not None else make_graph(scenario, seed, 0)
     check_seeding(scenario.seeding, g.n)
-    rep = simulate(g, scenario.seeding, scenario.wom, scenario.market, scenario.run.steps,
-                   replicate_keys(seed, 0), scenario.run.validate, platform=scenario.platform)
+    rep = simulate(
+        g,
+        scenario.seeding,
+        scenario.wom,
+        scenario.market,
+        scenario.run.steps,
+        replicate_keys(seed, 0),
+        scenario.run.validate,
+        platform=scenario.platform,
+    )
     keep = [i for i, m in enumerate(M.WOM_METRICS) if m not in M.INTERNAL_METRICS]
     names = series_names()
     series = np.hstack([rep.series[:, keep], rep.pseries])
     return final_values(series, names, g.n), _LazySeries(series, names)
 
 
-def engine_run(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], pd.DataFrame]:
+def engine_run(
+    scenario: Any, seed: int, graph: Any | None
+) -> tuple[dict[str, float], pd.DataFrame]:
     """The same through ``simulator.run`` itself (the reference)."""
     from simulator.engine.run import run
 
@@ -179,7 +189,8 @@ def run_one(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, floa
             warnings.warn(
                 "simulator.sweep: the fast run path disagrees with simulator.run "
                 "(the engine changed); using simulator.run, which is slower",
-                RuntimeWarning, stacklevel=2,
+                RuntimeWarning,
+                stacklevel=2,
             )
         return reference
     return fast_run(scenario, seed, graph) if _FAST_OK else engine_run(scenario, seed, graph)

@@ -1,0 +1,337 @@
+"""The platform layers: exact reductions, directions, twins, calibration, reproducibility.
+
+Runs compare strategies on the same seed and graph (common random numbers), so
+most directions are decided by the coupled draws, not by chance; where a
+tolerance is needed it is written and explained next to the number.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import simulator
+from simulator.core.state import Opinion, Source
+from simulator.engine.run import make_graph, replicate_keys
+from simulator.engine.simulation import Simulation
+from simulator.graphs import erdos_renyi, social
+from simulator.platform import kernels as K
+from tests.twins_platform import (
+    engagement_seen,
+    item_quantile_twin,
+    shortcut_background,
+    top_k_background,
+)
+
+QUICKSTART = "scenarios/quickstart.toml"
+IC = "scenarios/reference/independent_cascade.toml"
+ON = {"feed.policy": "engagement", "followers.enabled": True, "brand.strategy": "spontaneous"}
+
+
+@cache
+def er_graph():
+    return erdos_renyi(5000, 40, seed=11)
+
+
+@cache
+def social_graph():
+    return social(20_000, 130, seed=3)
+
+
+def run(over, *, steps=20, replicates=2, seed=5, graph=None):
+    sc = simulator.Scenario.load(QUICKSTART, overrides={**ON, **over})
+    res = simulator.run(sc, seed=seed, replicates=replicates, graph=graph or er_graph(), steps=steps)
+    return res.timeseries
+
+
+# ------------------------------------------------------------------ reductions
+@pytest.mark.parametrize("extra", [{}, {"followers.enabled": True, "followers.initial_followers": 0.3}])
+def test_feed_off_keeps_the_independent_cascade_exact(extra):
+    """Feed off, no brand, no paid: identical series, also through the Platform step.
+
+    The second case switches the platform code path on (followers enabled, so
+    ``Platform.step`` runs) while nothing can reach anyone through it: the
+    word-of-mouth series must still equal the plain kernels' number for number.
+    """
+    sc = simulator.Scenario.load(IC, overrides=extra)
+    g = make_graph(sc, 1)
+    for r in range(3):
+        keys = replicate_keys(1, r)
+        plain = Simulation(g, sc.seeding, sc.wom, sc.market, 60, keys).run_to_end()
+        with_platform = Simulation(g, sc.seeding, sc.wom, sc.market, 60, keys,
+                                   platform=sc.platform).run_to_end()
+        np.testing.assert_array_equal(with_platform.series, plain.series)
+        assert plain.series[-1, 3] > 1  # n_positive: the cascade went somewhere
+
+
+# ------------------------------------------------------------------ directions
+@pytest.mark.parametrize("policy", ["engagement", "random"])
+def test_less_attention_less_reach(policy):
+    over = {"feed.policy": policy, "followers.initial_followers": 0.3, "wom.p_positive": 0.05,
+            "seeding.n_seeds": 50}
+    wide = run({**over, "feed.attention": 15})
+    narrow = run({**over, "feed.attention": 3})
+    last = wide.step == wide.step.max()
+    assert narrow[last].cum_reach.sum() < wide[last].cum_reach.sum()
+    assert narrow.new_impressions_organic.sum() < wide.new_impressions_organic.sum()
+    assert narrow.new_impressions_follower.sum() < wide.new_impressions_follower.sum()
+
+
+def test_engagement_favours_quality_more_than_chronological():
+    """Engagement ranking (with amplification) spreads good content further than bad.
+
+    Chronological ranking ignores quality (only likes and follows do not), so
+    the good/bad ratio of brand impressions stays near 1; engagement ranks on
+    quality and likes, so the same ratio is several times larger. (In absolute
+    numbers a chronological feed shows a fresh post more: a fresh item beats
+    7/8 of the background's ages.)
+    """
+    def brand_impressions(policy, quality):
+        ts = run({"feed.policy": policy, "feed.amplification": 2.0, "brand.quality": quality,
+                  "brand.posts_per_step": 0.5, "followers.initial_followers": 0.3})
+        return (ts.new_impressions_follower + ts.new_impressions_amplified).sum()
+
+    ratio_eng = brand_impressions("engagement", 1.0) / brand_impressions("engagement", 0.3)
+    ratio_chrono = brand_impressions("chronological", 1.0) / brand_impressions("chronological", 0.3)
+    # Engagement: P(seen) ~ Phi(log q + z) tail: about 3-10x between q = 1 and 0.3.
+    assert ratio_eng > 2.0 * ratio_chrono
+    assert 0.9 < ratio_chrono < 1.5  # only likes (x quality) feed amplification
+
+
+def test_amplification_spreads_word_further_under_engagement():
+    # p_positive 0.2 on degree 40: near critical once the feed hides most word, so
+    # amplified word (shown to strangers) visibly adds reach (measured ~+50%).
+    over = {"followers.enabled": False, "brand.strategy": "ignore", "wom.p_positive": 0.2,
+            "seeding.n_seeds": 30}
+    off = run({**over, "feed.amplification": 0.0})
+    on = run({**over, "feed.amplification": 5.0})
+    last = off.step == off.step.max()
+    assert on.new_impressions_amplified.sum() > 0 == off.new_impressions_amplified.sum()
+    assert on[last].cum_reach.sum() > off[last].cum_reach.sum()
+
+
+def test_bell_subscribers_see_every_post():
+    """Notifications bypass ranking: impressions = posts x subscribers at the step start.
+
+    Attention 1 and sponsored posts crowd the feed, so only a bypass gives this.
+    """
+    ts = run({"followers.initial_followers": 0.3, "followers.initial_bell": 0.5,
+              "followers.p_unbell": 0.0, "followers.p_unfollow": 0.0, "feed.attention": 1,
+              "brand.posts_per_step": 2.0, "paid.sponsored_per_step": 2000}, steps=15)
+    for _, d in ts.groupby("replicate"):
+        posts = d.new_brand_posts.to_numpy()[1:]
+        bell_before = d.n_bell.to_numpy()[:-1]
+        notif = d.new_impressions_notification.to_numpy()[1:]
+        assert posts.sum() > 0 and bell_before.min() > 500
+        np.testing.assert_array_equal(notif, posts * bell_before)
+        assert (np.diff(d.n_bell.to_numpy()) >= 0).all()  # nobody unsubscribed
+
+
+def unfollows(over):
+    base = {"followers.initial_followers": 0.4, "followers.p_follow": 0.0, "brand.promo_share": 0.0,
+            "brand.quality": 0.6, "brand.posts_per_step": 1.0}
+    return run({**base, **over}, steps=20).new_unfollows.sum()
+
+
+def test_unfollow_directions():
+    """Same followers, same churn draws: a higher hazard can only add unfollows."""
+    neutral = unfollows({})
+    assert neutral > 0
+    assert unfollows({"brand.quality": 0.3}) > 1.5 * neutral  # hazard x exp(3 x 0.3) = 2.5
+    assert unfollows({"brand.posts_per_step": 5.0}) > 1.5 * neutral  # exp(0.7 x ~3) = 8
+    assert unfollows({"brand.promo_share": 0.8}) > 1.5 * neutral  # exp(2 x ~0.8) = 5
+    assert unfollows({"brand.promo_share": 0.8}) > unfollows({"brand.promo_share": 0.3})
+
+
+# ------------------------------------------------------------------ bought likes
+def test_bought_likes_raise_brand_impressions():
+    over = {"followers.initial_followers": 0.3, "feed.amplification": 1.0,
+            "brand.posts_per_step": 0.5}
+    none = run(over)
+    bought = run({**over, "paid.bought_likes_per_step": 20})
+    assert bought.new_impressions_amplified.sum() > 2 * none.new_impressions_amplified.sum()
+    # On a post's first step its likes are only the bought ones: it ranks higher.
+    assert bought.new_impressions_follower.sum() > none.new_impressions_follower.sum()
+
+
+def test_bought_likes_alone_persuade_no_one():
+    """No followers, no posts, no word: bought likes have nothing to show."""
+    ts = run({"seeding.n_seeds": 0, "brand.posts_per_step": 0.0, "feed.amplification": 5.0,
+              "paid.bought_likes_per_step": 1000})
+    assert ts.n_aware.max() == 0 and ts.n_positive.max() == 0
+    brand = ts.new_impressions_follower + ts.new_impressions_amplified + ts.new_impressions_notification
+    assert brand.sum() == 0
+
+
+def test_bought_likes_rank_but_do_not_persuade():
+    """Every follower has the bell (ranking bypassed), no amplification: likes change nothing.
+
+    Persuasion counts brand posts seen, not their likes, and notifications take
+    no ranking draws, so the two runs share every draw: the tables are equal.
+    """
+    over = {"followers.initial_followers": 0.3, "followers.initial_bell": 1.0,
+            "followers.p_unbell": 0.0, "feed.amplification": 0.0, "wom.p_positive": 0.03}
+    none = run(over)
+    bought = run({**over, "paid.bought_likes_per_step": 500})
+    assert none.new_impressions_notification.sum() > 0
+    pd.testing.assert_frame_equal(bought, none)
+
+
+# ------------------------------------------------------------------ twins
+def test_item_quantile_matches_twin():
+    rng = np.random.default_rng(0)
+    for _ in range(3000):
+        args = (int(rng.integers(1, 4)), int(rng.integers(0, 50)), rng.uniform(0, 1),
+                int(rng.integers(0, 9)), 7, rng.choice([0.0, 0.4, 2.0]),
+                rng.choice([0.0, 0.5, 1.0, 3.0]), rng.uniform(0, 1), rng.uniform(0, 1))
+        got = K.item_quantile(*args)
+        assert 0.0 <= got <= 1.0
+        assert got == pytest.approx(item_quantile_twin(*args), abs=1e-12)
+
+
+def select(policy, likes_pos, likes_neg, r_pos, r_neg, attention, background, n=4000,
+           age=0, quality=1.0, sigma=1.0, key=123):
+    """Call select_and_act on ``n`` agents, each with ``r_pos`` + ``r_neg`` friend items.
+
+    Positive items have ``likes_pos`` likes, negative ``likes_neg`` (authors 0 and
+    1); listeners are unaware, nothing is liked, so only seen counts come out:
+    ``heard_pos`` / ``heard_neg`` per agent.
+    """
+    r = r_pos + r_neg
+    total = n * r
+    target = np.repeat(np.arange(n, dtype=np.int32), r)
+    is_pos = np.tile(np.r_[np.ones(r_pos, bool), np.zeros(r_neg, bool)], n)
+    author = np.where(is_pos, 0, 1).astype(np.int32)
+    source = np.full(total, np.int8(Source.FRIEND))
+    sent = np.where(is_pos, np.int8(Opinion.POSITIVE), np.int8(Opinion.NEGATIVE)).astype(np.int8)
+    qual = np.full(total, quality)
+    ages = np.full(total, age, np.int64)
+    zeros8 = np.zeros(n, np.uint8)
+    item_likes = np.zeros(n, np.int32)
+    item_likes[0], item_likes[1] = likes_pos, likes_neg
+    heard_pos, heard_neg = np.zeros(n, np.int32), np.zeros(n, np.int32)
+    m = np.zeros(len(K.PLATFORM_METRICS))
+    K.select_and_act(
+        total, target, author, source, sent, qual, ages,
+        np.zeros(n, np.int8), np.full(n, -1, np.int32), zeros8.copy(), zeros8.copy(),
+        np.ones(n, np.uint8), np.full(n, attention, np.int16), item_likes,
+        K.POLICY_CODES[policy], background, 7, 0.4, sigma, 0.0, 0.0, 0.3, 0.5, 0.0,
+        0.0, 0.0, 0.0, 0, 3, np.uint64(key), 1,
+        heard_pos, heard_neg, np.zeros(n, np.int32), np.empty(n, np.int32),
+        np.empty(total, np.int64), m,
+    )
+    assert m[K.P_IMPRESSIONS_ORGANIC] == heard_pos.sum() + heard_neg.sum()
+    return heard_pos, heard_neg
+
+
+def test_random_policy_seen_share_is_attention_over_items():
+    """Random ranking: each candidate is seen with E[a / (R + nb)], nb ~ Poisson(B)."""
+    r, a, b, n = 10, 15, 125.0, 6000
+    pos, _ = select("random", 0, 0, r, 0, a, b, n=n)
+    nb = np.arange(0, 400)
+    expected = float(np.sum(stats.poisson.pmf(nb, b) * np.minimum(1.0, a / (r + nb))))
+    assert expected == pytest.approx(a / (r + b), rel=0.02)  # Jensen: about 1% above
+    share = pos.mean() / r
+    # Per-agent counts are hypergeometric-like, sd about 1; the mean of 6000 has sd ~0.0015
+    # of a share: 4 sd is 0.006 in count, 0.0006 in share.
+    sd = pos.std() / math.sqrt(n) / r
+    assert abs(share - expected) < 4 * sd + 1e-4
+    # Fewer items than slots: everything is seen.
+    few, _ = select("random", 0, 0, 3, 0, 15, 0.0, n=200)
+    assert (few == 3).all()
+
+
+def test_order_statistics_shortcut_matches_explicit_sort():
+    """The O(k) recursion gives the same top-k as sorting nb explicit uniforms (KS)."""
+    rng = np.random.default_rng(1)
+    nb, k, reps = 125, 15, 4000
+    fast = np.array([shortcut_background(nb, k, rng) for _ in range(reps)])
+    slow = np.array([top_k_background(nb, k, rng) for _ in range(reps)])
+    for col in (0, 7, 14):  # the max, a middle one, the k-th (the attention threshold)
+        assert stats.ks_2samp(fast[:, col], slow[:, col]).pvalue > 1e-3
+        # and the exact law: the (col+1)-th largest of nb uniforms is Beta(nb - col, col + 1)
+        assert stats.kstest(fast[:, col], stats.beta(nb - col, col + 1).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("likes", [(0, 0), (9, 0), (3, 1)])
+def test_engagement_selection_matches_brute_force(likes):
+    """Kernel (quantiles + O(k) background) vs materialised background: same seen counts.
+
+    Two classes of candidates (positive items with ``likes[0]`` likes, negative
+    with ``likes[1]``) and a real attention limit; per-agent seen counts are
+    compared by a two-sample KS test (conservative on integers) and by means
+    within 5 standard errors.
+    """
+    n, r_pos, r_neg, a, b, sigma = 3000, 6, 6, 5, 40.0, 1.0
+    pos, neg = select("engagement", likes[0], likes[1], r_pos, r_neg, a, b, n=n, sigma=sigma)
+    rng = np.random.default_rng(7)
+    scores = [1.0 + likes[0]] * r_pos + [1.0 + likes[1]] * r_neg
+    twin = np.array([engagement_seen(scores, a, b, sigma, rng) for _ in range(n)])
+    t_pos, t_neg = twin[:, :r_pos].sum(axis=1), twin[:, r_pos:].sum(axis=1)
+    for kern, brute in ((pos, t_pos), (neg, t_neg)):
+        assert stats.ks_2samp(kern, brute).pvalue > 1e-3
+        se = math.sqrt(kern.var() / n + brute.var() / n)
+        assert abs(kern.mean() - brute.mean()) < 5 * se + 1e-9
+    assert (pos + neg <= a).all()  # never more than the attention
+    if likes[0] > likes[1]:
+        assert pos.mean() > neg.mean()
+
+
+# ------------------------------------------------------------------ reproducibility
+def test_same_seed_same_table_on_1_and_2_threads():
+    over = {"followers.initial_followers": 0.2, "followers.initial_bell": 0.1,
+            "feed.amplification": 1.0, "paid.sponsored_per_step": 300,
+            "paid.bought_likes_per_step": 10, "paid.influencers": 5, "wom.p_positive": 0.03}
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run(over, steps=15)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = run(over, steps=15)
+        again = run(over, steps=15)
+    finally:
+        numba.set_num_threads(before)
+    pd.testing.assert_frame_equal(one, two)
+    pd.testing.assert_frame_equal(two, again)
+    assert one.new_impressions_paid.sum() > 0 and one.new_likes.sum() > 0
+    other = run(over, steps=15, seed=6)
+    assert not one.equals(other)
+
+
+# ------------------------------------------------------------------ calibration
+def test_organic_reach_in_published_band():
+    """Defaults, engagement feed: a brand post reaches 2-16% of followers (Facebook/Ogilvy).
+
+    Measured about 5% on this graph (random ranking gives the docstring's 11-12%).
+    Averaged over the posting steps of 2 replicates, the sampling noise is a
+    fraction of a point, far from either edge of the band.
+    """
+    ts = run({"followers.initial_followers": 0.1}, steps=20, graph=social_graph())
+    posting = ts[(ts.step > 0) & (ts.new_brand_posts > 0)]
+    assert len(posting) > 10
+    assert 0.02 <= posting.organic_reach.mean() <= 0.16
+
+
+def test_kwak_churn_of_a_neutral_brand():
+    """Defaults: a neutral brand loses about 12% of its followers in 51 steps (Kwak et al. 2011).
+
+    Neutral: quality = expected_quality, promo_share = 0, and 0.2 posts a step
+    so a Poisson burst over the tolerance of 2 is rare (P(>= 3) = 0.1%; it
+    raises the mean hazard by 0.1%). No new follows, so the step-0 followers
+    are the cohort. Expected 1 - (1 - 0.0025)^51 = 0.1197; binomial sd of the
+    pooled share (4 x ~8,000 followers) is 0.002; tolerance 0.01 (5 sd).
+    """
+    ts = run({"followers.initial_followers": 0.4, "followers.p_follow": 0.0,
+              "brand.promo_share": 0.0, "brand.posts_per_step": 0.2}, steps=51, replicates=4,
+             graph=social_graph())
+    f = ts.pivot(index="step", columns="replicate", values="n_followers")
+    lost = 1.0 - f.iloc[-1].sum() / f.iloc[0].sum()
+    expected = 1.0 - (1.0 - 0.0025) ** 51
+    assert expected == pytest.approx(0.12, abs=0.001)
+    assert abs(lost - expected) < 0.01
