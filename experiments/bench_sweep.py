@@ -368,7 +368,8 @@ def markdown(r: dict, command: str) -> str:
             f"- On the Dask path alone (a 1-worker cluster against a 2-worker one): "
             f"{ic['cluster_speedup_2_vs_1']:.2f}x (ic), {wom['cluster_speedup_2_vs_1']:.2f}x (wom); "
             f"a 1-worker cluster is {ic['cluster_seconds_1'] / ic['seconds_1']:.2f}x slower than "
-            "in-process, because the client and scheduler share the 2 cores with the workers.",
+            "in-process: the cost of the Dask path (client, scheduler and worker event loops, "
+            "task and result transfer), which `--workers 1` avoids by running in-process.",
             f"- The machine's own ceiling: two plain processes running the same ic runs (no Dask, no files) "
             f"do {r['ceiling_plain_processes']['speedup_2_vs_1']:.2f}x the work of one in the same time.",
             f"- Aims: speed-up >= 1.8x: {'met' if r['aims']['speedup_2_vs_1 >= 1.8'] else 'NOT met'}; "

@@ -25,6 +25,7 @@ from simulator.platform import kernels as K
 from tests.twins_platform import (
     engagement_seen,
     item_quantile_twin,
+    ranked_seen,
     shortcut_background,
     top_k_background,
 )
@@ -257,6 +258,36 @@ def test_order_statistics_shortcut_matches_explicit_sort():
         assert stats.ks_2samp(fast[:, col], slow[:, col]).pvalue > 1e-3
         # and the exact law: the (col+1)-th largest of nb uniforms is Beta(nb - col, col + 1)
         assert stats.kstest(fast[:, col], stats.beta(nb - col, col + 1).cdf).pvalue > 1e-3
+
+
+def test_binomial_walk_matches_explicit_background():
+    """The kernel's selection for fixed quantiles vs ranking materialised uniforms.
+
+    Per candidate, the seen rate over 20,000 agents (independent streams) must
+    match the twin's within 5 binomial standard errors (both sides' noise).
+    """
+    from simulator.platform.kernels import _select_ranked
+
+    quant = np.array([0.995, 0.98, 2.0, 0.96, 0.5, 0.97])  # 2.0: a notification (seen, no slot)
+    nb, a, reps = 125, 5, 20_000
+    kern = np.zeros(quant.size)
+    seen, order = np.zeros(quant.size, np.uint8), np.empty(quant.size, np.int64)
+    for rep in range(reps):
+        seen[:] = 0
+        seen[2] = 1
+        _select_ranked(quant, seen, quant.size, nb, a, order, np.uint64(K.key_for(np.uint64(99), 1, rep)))
+        kern += seen
+    rng = np.random.default_rng(3)
+    ranked = np.delete(np.arange(quant.size), 2)
+    twin = np.zeros(quant.size)
+    for _ in range(reps):
+        twin[ranked] += ranked_seen(quant[ranked], nb, a, rng)
+    twin[2] = reps
+    p_k, p_t = kern / reps, twin / reps
+    se = np.sqrt((p_k * (1 - p_k) + p_t * (1 - p_t)) / reps)
+    assert np.all(np.abs(p_k - p_t) <= 5 * se + 1e-12)
+    assert p_k[0] > p_k[1] > p_k[5] > p_k[3] > p_k[4]  # better rank, seen more often
+    assert p_k[4] < 1e-3 and p_k[3] > 0.01 and p_k[2] == 1.0
 
 
 @pytest.mark.parametrize("likes", [(0, 0), (9, 0), (3, 1)])

@@ -61,3 +61,14 @@ def engagement_seen(scores, attention, background, sigma, rng):
     allscores = np.concatenate([cand, rng.lognormal(0.0, sigma, nb)])
     top = np.argsort(-allscores, kind="stable")[:attention]
     return np.isin(np.arange(r), top)
+
+
+def ranked_seen(quant, nb, attention, rng):
+    """Which ranked candidates (quantiles ``quant``) beat ``nb`` explicit background uniforms.
+
+    The brute-force twin of the kernel's binomial walk: materialise the
+    background, rank everything, keep the top ``attention``.
+    """
+    allq = np.concatenate([np.asarray(quant, float), rng.random(nb)])
+    top = np.argsort(-allq, kind="stable")[:attention]
+    return np.isin(np.arange(len(quant)), top)
