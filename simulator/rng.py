@@ -97,6 +97,21 @@ def geometric_skip(state, log_q):
     return np.int64(skip), state
 
 
+@njit(cache=True, inline="always")
+def next_success(state, pos, p, log_q):
+    """Index of the next success after ``pos`` in a Bernoulli(``p``) sequence.
+
+    Returns ``(next_pos, new_state)``. With ``p >= 1`` every index succeeds and
+    no draw is taken; otherwise one geometric skip (``log_q = log(1 - p)``).
+    This is how a talker walks its friend list: the caller stops once
+    ``next_pos`` passes the end of the row.
+    """
+    if p >= 1.0:
+        return pos + 1, state
+    skip, state = geometric_skip(state, log_q)
+    return pos + skip + 1, state
+
+
 def stream_keys(seed_seq: np.random.SeedSequence) -> dict[str, int]:
     """Named 64-bit stream keys derived from one seed sequence.
 

@@ -34,7 +34,7 @@ from numba import njit
 
 from simulator.core import metrics as M
 from simulator.core.state import Opinion
-from simulator.rng import geometric_skip, key_for, uniform
+from simulator.rng import key_for, next_success, uniform
 
 _POS = np.int8(Opinion.POSITIVE)
 _NEG = np.int8(Opinion.NEGATIVE)
@@ -95,33 +95,21 @@ def spread_word(
             continue
         if p <= 0.0:
             continue
-        start = indptr[i]
         end = indptr[i + 1]
         passed = 0
-        if p >= 1.0:
-            for pos in range(start, end):
-                passed += 1
-                j = indices[pos]
-                if opinion[j] != s:
-                    if count < cap:
-                        msg_target[count] = j
-                        msg_sentiment[count] = s
-                    count += 1
-        else:
-            state = key_for(wom_key, step, i)
-            pos = start - 1
-            while True:
-                skip, state = geometric_skip(state, lq)
-                pos += skip + 1
-                if pos >= end:
-                    break
-                passed += 1
-                j = indices[pos]
-                if opinion[j] != s:
-                    if count < cap:
-                        msg_target[count] = j
-                        msg_sentiment[count] = s
-                    count += 1
+        state = key_for(wom_key, step, i)
+        pos = indptr[i] - 1
+        while True:
+            pos, state = next_success(state, pos, p, lq)
+            if pos >= end:
+                break
+            passed += 1
+            j = indices[pos]
+            if opinion[j] != s:
+                if count < cap:
+                    msg_target[count] = j
+                    msg_sentiment[count] = s
+                count += 1
         if s == _POS:
             n_pos += passed
         else:
@@ -334,16 +322,11 @@ def spread_and_activate(
         i = talkers[k]
         if opinion[i] != _POS:
             continue
-        start = indptr[i]
         end = indptr[i + 1]
         state = key_for(wom_key, step, i)
-        pos = start - 1
+        pos = indptr[i] - 1
         while True:
-            if p_positive >= 1.0:
-                pos += 1
-            else:
-                skip, state = geometric_skip(state, lq)
-                pos += skip + 1
+            pos, state = next_success(state, pos, p_positive, lq)
             if pos >= end:
                 break
             n_words += 1
@@ -381,18 +364,13 @@ def sample_agents(n, p, key, step, out):
     if p <= 0.0:
         return 0
     count = 0
-    if p >= 1.0:
-        for j in range(n):
-            out[j] = j
-        return n
-    lq = np.log1p(-p)
+    lq = np.log1p(-p) if p < 1.0 else -np.inf
     # Slot n (no agent has that id) keys the population-wide sequence, so it
     # never coincides with an agent's own draws keyed by (step, j).
     state = key_for(key, step, n)
     j = -1
     while True:
-        skip, state = geometric_skip(state, lq)
-        j += skip + 1
+        j, state = next_success(state, j, p, lq)
         if j >= n:
             break
         out[count] = j
@@ -500,48 +478,44 @@ def advance(
                 indptr, indices, talkers, n_talkers, opinion, talk_until, customer, ever_aware,
                 ever_positive, ever_negative, in_list, p_positive, talk_steps, wom_key, t, c,
             )
-            n_talkers = retire_talkers(talkers, n_talkers, in_list, talk_until, opinion, t + 1, c)
-            c[M.CUM_WORD_POSITIVE] += c[M.NEW_WORD_POSITIVE]
-            series[t, :] = c
-            last = t
-            continue
-        n_msgs, n_pos_words, n_neg_words = spread_word(
-            indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key, t,
-            msg_target, msg_sentiment,
-        )
-        if n_msgs > cap:
-            cap = max(n_msgs, 2 * cap)
-            msg_target = np.empty(cap, np.int32)
-            msg_sentiment = np.empty(cap, np.int8)
+        else:
             n_msgs, n_pos_words, n_neg_words = spread_word(
-                indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key,
-                t, msg_target, msg_sentiment,
+                indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key, t,
+                msg_target, msg_sentiment,
             )
-        c[M.NEW_WORD_POSITIVE] = n_pos_words
-        c[M.NEW_WORD_NEGATIVE] = n_neg_words
-        n_ads = sample_agents(n, p_advertising, external_key, t, hits)
-        # Only the unaware and undecided are open to advertising.
-        kept = 0
-        for k in range(n_ads):
-            j = hits[k]
-            if opinion[j] == _UNAWARE or opinion[j] == _NEUTRAL:
-                hits[kept] = j
-                kept += 1
-        c[M.NEW_ADVERTISING] = kept
-        n_talkers = listen(
-            n_msgs, msg_target, msg_sentiment, kept, hits,
-            opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
-            talkers, n_talkers, in_list,
-            impact_positive, impact_negative, p_turn_negative, p_turn_positive, talk_steps,
-            listen_key, t, heard_pos, heard_neg, heard_ad, touched, c,
-        )
-        if p_purchase > 0.0 and c[M.N_BUYERS_LEFT] > 0:
-            n_hits = sample_agents(n, p_purchase, purchase_key, t, hits)
-            n_talkers = buy(
-                n_hits, hits, opinion, talk_until, customer, ever_aware, ever_positive,
-                ever_negative, talkers, n_talkers, in_list, satisfaction, talk_steps,
-                purchase_key, t, c,
+            if n_msgs > cap:
+                cap = max(n_msgs, 2 * cap)
+                msg_target = np.empty(cap, np.int32)
+                msg_sentiment = np.empty(cap, np.int8)
+                n_msgs, n_pos_words, n_neg_words = spread_word(
+                    indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key,
+                    t, msg_target, msg_sentiment,
+                )
+            c[M.NEW_WORD_POSITIVE] = n_pos_words
+            c[M.NEW_WORD_NEGATIVE] = n_neg_words
+            n_ads = sample_agents(n, p_advertising, external_key, t, hits)
+            # Only the unaware and undecided are open to advertising.
+            kept = 0
+            for k in range(n_ads):
+                j = hits[k]
+                if opinion[j] == _UNAWARE or opinion[j] == _NEUTRAL:
+                    hits[kept] = j
+                    kept += 1
+            c[M.NEW_ADVERTISING] = kept
+            n_talkers = listen(
+                n_msgs, msg_target, msg_sentiment, kept, hits,
+                opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
+                talkers, n_talkers, in_list,
+                impact_positive, impact_negative, p_turn_negative, p_turn_positive, talk_steps,
+                listen_key, t, heard_pos, heard_neg, heard_ad, touched, c,
             )
+            if p_purchase > 0.0 and c[M.N_BUYERS_LEFT] > 0:
+                n_hits = sample_agents(n, p_purchase, purchase_key, t, hits)
+                n_talkers = buy(
+                    n_hits, hits, opinion, talk_until, customer, ever_aware, ever_positive,
+                    ever_negative, talkers, n_talkers, in_list, satisfaction, talk_steps,
+                    purchase_key, t, c,
+                )
         n_talkers = retire_talkers(talkers, n_talkers, in_list, talk_until, opinion, t + 1, c)
         c[M.CUM_WORD_POSITIVE] += c[M.NEW_WORD_POSITIVE]
         c[M.CUM_WORD_NEGATIVE] += c[M.NEW_WORD_NEGATIVE]

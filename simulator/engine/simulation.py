@@ -170,10 +170,10 @@ class Simulation:
         # The platform layers (feed, followers, brand, paid), when any is on.
         self.platform = None
         self.pseries = np.zeros((self.steps + 1, len(PLATFORM_METRICS)))
+        self._scratch = None  # listening buffers of the platform path, made on first use
         if platform is not None and platform_active(*platform):
             self.platform = Platform(graph, self.state, *platform, keys)
             self.pseries[0] = self.platform.initial_metrics(self.state)
-            self._scratch = None
         else:
             self.pseries[0, PLATFORM_METRICS.index("n_on_platform")] = graph.n
 

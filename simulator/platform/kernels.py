@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 
 from simulator.core.state import Opinion, Source
-from simulator.rng import key_for, randint, uniform
+from simulator.rng import key_for, next_success, randint, uniform
 
 POLICY_CODES = {"all": 0, "chronological": 1, "random": 2, "engagement": 3}
 _POS = np.int8(Opinion.POSITIVE)
@@ -161,16 +161,11 @@ def gather_candidates(
         else:
             continue
         if p > 0.0:
-            start = indptr[i]
             end = indptr[i + 1]
             state = key_for(wom_key, step, i)
-            pos = start - 1
+            pos = indptr[i] - 1
             while True:
-                if p >= 1.0:
-                    pos += 1
-                else:
-                    u, state = uniform(state)
-                    pos += np.int64(np.floor(np.log(1.0 - u) / lq)) + 1
+                pos, state = next_success(state, pos, p, lq)
                 if pos >= end:
                     break
                 if s == _POS:
