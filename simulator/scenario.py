@@ -31,7 +31,13 @@ from typing import Any
 from simulator.errors import ConfigError, suggest
 from simulator.graphs.params import GraphParams
 from simulator.params import Section
-from simulator.platform.sections import BrandParams, FeedParams, FollowerParams, PaidParams
+from simulator.platform.sections import (
+    BrandParams,
+    CrisisParams,
+    FeedParams,
+    FollowerParams,
+    PaidParams,
+)
 from simulator.sections import MarketParams, RunParams, SeedingParams, WomParams
 
 #: Section name -> parameter class. Later layers register theirs here.
@@ -45,6 +51,7 @@ SECTIONS: dict[str, type[Section]] = {
     "followers": FollowerParams,
     "brand": BrandParams,
     "paid": PaidParams,
+    "crisis": CrisisParams,
 }
 _META_KEYS = ("name", "description", "variants")
 
@@ -91,6 +98,7 @@ class Scenario:
     followers: FollowerParams
     brand: BrandParams
     paid: PaidParams
+    crisis: CrisisParams
     name: str = "scenario"
     description: str = ""
     variants: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
@@ -203,7 +211,7 @@ class Scenario:
     @property
     def platform(self) -> tuple:
         """The platform layers' sections, in the order the engine takes them."""
-        return (self.feed, self.followers, self.brand, self.paid)
+        return (self.feed, self.followers, self.brand, self.paid, self.crisis)
 
     # ------------------------------------------------------------------- output
     def to_dict(self) -> dict[str, Any]:

@@ -52,27 +52,63 @@ FRACTIONS = {
 }
 
 
+#: Final values of the brand's side, straight from the last row: name -> series column.
+LAST_VALUES = {
+    "followers": "n_followers",
+    "bell": "n_bell",
+    "responses": "cum_responses",
+    "cost": "cum_cost",
+    "value": "cum_value",
+}
+
+
+def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, float]:
+    """Final metrics of one replicate from its ``(steps + 1, len(names))`` series.
+
+    Fractions of the population (:data:`FRACTIONS`, ``followers``, ``bell``,
+    ``negative_talk``: negative words spoken per agent), net sentiment, peaks
+    of talk, the positive share of all word, the step by which half the final
+    reach was reached, the brand's detection step (NaN if it never noticed),
+    responses, and money: ``cost``, ``value`` (of the customers won),
+    ``profit`` and ``roi`` = profit / cost (NaN without cost).
+    """
+    col = {name: i for i, name in enumerate(names)}
+    last = series[-1]
+    out: dict[str, float] = {}
+    for name, column in FRACTIONS.items():
+        if column in col:
+            out[name] = float(last[col[column]]) / n
+    out["net_sentiment"] = out["positive"] - out["negative"]
+    out["peak_talking_negative"] = float(series[:, col["n_talking_negative"]].max()) / n
+    out["peak_talking_positive"] = float(series[:, col["n_talking_positive"]].max()) / n
+    pos, neg = float(last[col["cum_word_positive"]]), float(last[col["cum_word_negative"]])
+    out["word_positive_share"] = pos / (pos + neg) if pos + neg else float("nan")
+    out["negative_talk"] = neg / n
+    reached = series[:, col["cum_reach"]]
+    half = np.searchsorted(reached, reached[-1] / 2.0) if reached[-1] > reached[0] else 0
+    out["t_half_reach"] = int(min(half, len(series) - 1))
+    for name in ("followers", "bell"):
+        if LAST_VALUES[name] in col:
+            out[name] = float(last[col[LAST_VALUES[name]]]) / n
+    if "detection_step" in col:
+        step = float(last[col["detection_step"]])
+        out["detection_step"] = step if step >= 0 else float("nan")
+    for name in ("responses", "cost", "value"):
+        if LAST_VALUES[name] in col:
+            out[name] = float(last[col[LAST_VALUES[name]]])
+    if "cost" in out:
+        out["profit"] = out["value"] - out["cost"]
+        out["roi"] = out["profit"] / out["cost"] if out["cost"] > 0 else float("nan")
+    return out
+
+
 def final_metrics(ts: pd.DataFrame, n: int) -> pd.DataFrame:
-    """One row per replicate: final fractions, net sentiment, peaks and totals."""
+    """One row per replicate (column ``replicate``), the :func:`final_values` of each."""
+    names = [c for c in ts.columns if c not in ("replicate", "step")]
     rows = []
     for rep, g in ts.groupby("replicate", sort=True):
-        last = g.iloc[-1]
-        row: dict[str, Any] = {"replicate": int(rep)}
-        for name, col in FRACTIONS.items():
-            if col in g:
-                row[name] = float(last[col]) / n
-        row["net_sentiment"] = row["positive"] - row["negative"]
-        row["peak_talking_negative"] = float(g["n_talking_negative"].max()) / n
-        row["peak_talking_positive"] = float(g["n_talking_positive"].max()) / n
-        words = float(last["cum_word_positive"] + last["cum_word_negative"])
-        row["word_positive_share"] = float(last["cum_word_positive"]) / words if words else float("nan")
-        reached = g["cum_reach"].to_numpy()
-        half = np.searchsorted(reached, reached[-1] / 2.0) if reached[-1] > reached[0] else 0
-        row["t_half_reach"] = int(g["step"].to_numpy()[min(half, len(g) - 1)])
-        for extra in ("detection_step",):
-            if extra in g:
-                row[extra] = float(last[extra])
-        rows.append(row)
+        values = g[names].to_numpy(dtype=np.float64)
+        rows.append({"replicate": int(rep), **final_values(values, names, n)})
     return pd.DataFrame(rows)
 
 

@@ -21,7 +21,7 @@ from simulator.engine.results import Results, final_metrics
 from simulator.engine.simulation import simulate
 from simulator.errors import ConfigError
 from simulator.graphs import Graph, build_graph
-from simulator.platform.kernels import PLATFORM_METRICS
+from simulator.platform.layer import FLOAT_METRICS, SERIES_METRICS
 from simulator.rng import stream_keys
 
 ProgressCallback = Callable[[int, int], None]
@@ -76,7 +76,7 @@ def run(
     ...     "mean_degree": 10}, "run": {"steps": 30, "replicates": 2}})
     >>> res = simulator.run(sc, seed=1)
     >>> len(res.timeseries), sorted(res.summary["mean"])[:3]
-    (62, ['aware', 'customers', 'ever_negative'])
+    (62, ['aware', 'bell', 'cost'])
     """
     seed = scenario.run.seed if seed is None else int(seed)
     replicates = scenario.run.replicates if replicates is None else int(replicates)
@@ -99,7 +99,7 @@ def run(
         )
     blocks, seeds = [], []
     keep = [i for i, name in enumerate(M.WOM_METRICS) if name not in M.INTERNAL_METRICS]
-    names = [M.WOM_METRICS[i] for i in keep] + list(PLATFORM_METRICS)
+    names = [M.WOM_METRICS[i] for i in keep] + list(SERIES_METRICS)
     g = shared
     for r in range(replicates):
         g = shared if shared is not None else make_graph(scenario, seed, r)
@@ -112,7 +112,7 @@ def run(
             progress(r + 1, replicates)
     # One table at the end (not one per replicate): pandas costs more than a small replicate.
     ts = pd.DataFrame(np.concatenate(blocks), columns=names)
-    int_cols = [c for c in names if c != "organic_reach"]
+    int_cols = [c for c in names if c not in FLOAT_METRICS]
     ts[int_cols] = ts[int_cols].astype(np.int64)
     ts.insert(0, "step", np.tile(np.arange(steps + 1), replicates))
     ts.insert(0, "replicate", np.repeat(np.arange(replicates), steps + 1))

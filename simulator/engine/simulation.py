@@ -22,7 +22,7 @@ When nothing more can happen (no talk, no advertising, no fan left to buy) the
 loop stops and the last row is carried forward, flows set to zero.
 
 When a platform layer is on (``[feed]``, ``[followers]``, ``[brand]``,
-``[paid]``), steps run through :class:`simulator.platform.layer.Platform`,
+``[paid]``, ``[crisis]``), steps run through :class:`simulator.platform.layer.Platform`,
 whose docstring gives the extended plan: the feed sits between talking and
 listening and decides which of the candidate items each agent sees.
 
@@ -44,8 +44,7 @@ from simulator.core.state import AgentState, Opinion
 from simulator.core.wom import advance
 from simulator.errors import InvariantError
 from simulator.graphs.graph import Graph
-from simulator.platform.kernels import PLATFORM_METRICS
-from simulator.platform.layer import Platform, platform_active
+from simulator.platform.layer import SERIES_METRICS, Platform, idle_row, platform_active
 from simulator.sections import MarketParams, SeedingParams, WomParams
 
 
@@ -56,7 +55,7 @@ class Replicate:
     series: np.ndarray  # int64, (steps + 1, N_WOM_METRICS)
     state: AgentState
     keys: dict[str, int]
-    pseries: np.ndarray | None = None  # float64, (steps + 1, len(PLATFORM_METRICS))
+    pseries: np.ndarray | None = None  # float64, (steps + 1, len(SERIES_METRICS))
 
 
 def choose_seeds(graph: Graph, seeding: SeedingParams, key: int) -> np.ndarray:
@@ -167,15 +166,15 @@ class Simulation:
         self.series[0] = self.counts
         self.t = 0
         self.quiet = False  # True once nothing more can happen
-        # The platform layers (feed, followers, brand, paid), when any is on.
+        # The platform layers (feed, followers, brand, paid, crisis), when any is on.
         self.platform = None
-        self.pseries = np.zeros((self.steps + 1, len(PLATFORM_METRICS)))
+        self.pseries = np.zeros((self.steps + 1, len(SERIES_METRICS)))
         self._scratch = None  # listening buffers of the platform path, made on first use
         if platform is not None and platform_active(*platform):
             self.platform = Platform(graph, self.state, *platform, keys)
             self.pseries[0] = self.platform.initial_metrics(self.state)
         else:
-            self.pseries[0, PLATFORM_METRICS.index("n_on_platform")] = graph.n
+            self.pseries[:] = idle_row(graph.n)  # every row, whenever the run stops
 
     def scratch(self):
         """Zeroed per-agent scratch arrays the listening step leaves zeroed."""
@@ -210,10 +209,7 @@ class Simulation:
         )
         if last < t_stop:  # stopped early: nothing more can happen
             carry_forward(self.series, last)
-            self.pseries[last + 1 :, PLATFORM_METRICS.index("n_on_platform")] = self.graph.n
             self.quiet = True
-        else:
-            self.pseries[self.t + 1 : t_stop + 1, PLATFORM_METRICS.index("n_on_platform")] = self.graph.n
         self.t = t_stop
 
     def step(self) -> None:
@@ -240,7 +236,7 @@ def simulate(
     validate: bool = False,
     platform: tuple | None = None,
 ) -> Replicate:
-    """Run one replicate for ``steps`` steps (``platform``: feed, followers, brand, paid)."""
+    """Run one replicate for ``steps`` steps (``platform``: feed, followers, brand, paid, crisis)."""
     return Simulation(graph, seeding, wom, market, steps, keys, validate,
                       platform=platform).run_to_end()
 

@@ -4,6 +4,10 @@ When any platform layer is on, a step runs in this order (the word-of-mouth
 step plan of :mod:`simulator.engine.simulation`, with the feed in between
 talking and listening):
 
+0. **crisis**: at ``crisis.step`` the service failure turns a share of
+   customers into negative talkers; the brand's monitoring looks at the last
+   step's negative talk; from the detection step on it answers complaints or
+   takes its page down (:mod:`simulator.platform.crisis`);
 1. **brand**: an active brand publishes Poisson(``posts_per_step``) posts, a
    share of them promotional; bought likes are added to its posts; at
    ``paid.start_step`` the top-degree influencers get the brand's message and
@@ -21,7 +25,8 @@ talking and listening):
 6. **churn**: followers unfollow with a hazard raised by quality below what
    they got used to, by posting above their tolerance, by promotion, and by
    silence after a brand stopped posting;
-7. **retire** and **record**.
+7. **retire** and **record**, with the step's costs (posts, responses, paid
+   promotion) and the value of the customers won since step 0.
 """
 
 from __future__ import annotations
@@ -44,16 +49,41 @@ from simulator.core.wom import (
 )
 from simulator.errors import ConfigError
 from simulator.platform import kernels as K
-from simulator.platform.sections import BrandParams, FeedParams, FollowerParams, PaidParams
+from simulator.platform.crisis import CrisisDesk
+from simulator.platform.sections import (
+    BrandParams,
+    CrisisParams,
+    FeedParams,
+    FollowerParams,
+    PaidParams,
+)
 
 _POS = np.int8(Opinion.POSITIVE)
 _NEG = np.int8(Opinion.NEGATIVE)
 
+#: What the brand's side adds to the layers' series: crisis response and money.
+BRAND_METRICS = ("new_responses", "cum_responses", "detection_step", "cum_cost", "cum_value")
+#: Every per-step series beside word of mouth's, in column order.
+SERIES_METRICS = K.PLATFORM_METRICS + BRAND_METRICS
+#: Series that are not counts (the rest are written as integers).
+FLOAT_METRICS = frozenset({"organic_reach", "cum_cost", "cum_value"})
+_BASE = len(K.PLATFORM_METRICS)
+B_NEW_RESPONSES, B_CUM_RESPONSES, B_DETECTION, B_COST, B_VALUE = range(_BASE, _BASE + 5)
+
 
 def platform_active(feed: FeedParams, followers: FollowerParams, brand: BrandParams,
-                    paid: PaidParams) -> bool:
+                    paid: PaidParams, crisis: CrisisParams | None = None) -> bool:
     """Whether any platform layer changes the dynamics."""
-    return feed.active or followers.enabled or brand.strategy != "ignore" or paid.active
+    return (feed.active or followers.enabled or brand.strategy != "ignore" or paid.active
+            or (crisis is not None and crisis.active))
+
+
+def idle_row(n: int) -> np.ndarray:
+    """The series row of a step without platform layers: everyone on it, nothing detected."""
+    row = np.zeros(len(SERIES_METRICS))
+    row[K.P_ON_PLATFORM] = n
+    row[B_DETECTION] = -1
+    return row
 
 
 @njit(cache=True)
@@ -81,10 +111,15 @@ class Platform:
     """State and step of the platform layers for one replicate."""
 
     def __init__(self, graph, state, feed: FeedParams, followers: FollowerParams,
-                 brand: BrandParams, paid: PaidParams, keys: dict[str, int]) -> None:
+                 brand: BrandParams, paid: PaidParams, crisis: CrisisParams | None,
+                 keys: dict[str, int]) -> None:
         self.graph, self.feed, self.followers, self.brand, self.paid = graph, feed, followers, brand, paid
         self.keys = keys
         n = graph.n
+        self.desk = CrisisDesk(crisis if crisis is not None else CrisisParams(), brand, n, keys["crisis"])
+        self.cum_cost = 0.0
+        self.cum_responses = 0
+        self.customers_at_start = int(state.customer.sum())
         self.item_likes = np.zeros(n, np.int32)
         self.brand_likes = 0
         self.has_posted = False
@@ -129,8 +164,12 @@ class Platform:
         )
         self.order = np.empty(cap, np.int64)
 
+    def brand_on(self, t: int) -> bool:
+        """Whether the brand's page is up and in use at step ``t``."""
+        return self.brand.active_at(t) and not self.desk.page_down
+
     def _posts(self, t: int) -> tuple[int, float]:
-        if not self.brand.active_at(t) or self.brand.posts_per_step <= 0:
+        if not self.brand_on(t) or self.brand.posts_per_step <= 0:
             return 0, 0.0
         rng = np.random.Generator(np.random.PCG64([self.keys["brand"], t]))
         posts = int(rng.poisson(self.brand.posts_per_step))
@@ -142,28 +181,51 @@ class Platform:
         s, wom, market, keys, c = sim.state, sim.wom, sim.market, sim.keys, sim.counts
         feed, fol, brand, paid = self.feed, self.followers, self.brand, self.paid
         n = sim.graph.n
-        m = np.zeros(len(K.PLATFORM_METRICS))
+        m = np.zeros(len(SERIES_METRICS))
         c[M.NEW_AWARE : M.CUM_REACH] = 0
+        cost = 0.0
+        # The crisis, the brand's monitoring and its response come first: an
+        # answered complainer is silent this step, a page taken down posts nothing.
+        desk = self.desk
+        victims = desk.victims(s.customer, t)
+        if victims.size:
+            sim.n_talkers = start_talk(
+                victims, int(Opinion.NEGATIVE), s.opinion, s.talk_until, s.customer,
+                s.ever_aware, s.ever_positive, s.ever_negative, sim.talkers, sim.n_talkers,
+                sim.in_list, self.item_likes, desk.crisis.duration, t - 1, c,
+            )
+        desk.monitor(t, int(c[M.N_TALKING_NEGATIVE]))
+        desk.take_down(s, t)
+        answered = desk.respond(sim, t)
+        if answered:
+            sim.n_talkers = retire_talkers(sim.talkers, sim.n_talkers, sim.in_list, s.talk_until,
+                                           s.opinion, t, c)
+            cost += answered * self.desk.crisis.cost_per_response
         followers_before = int(s.follower.sum())
         posts, promo = self._posts(t)
+        cost += posts * brand.cost_per_post
         if posts:
             self.has_posted = True
             self.brand_likes = 0  # a new post starts with no likes
         paid_now = paid.active_at(t)
+        if paid_now:
+            cost += paid.sponsored_per_step * paid.cost_per_impression
         if paid_now and paid.bought_likes_per_step:
             self.brand_likes += paid.bought_likes_per_step
+            cost += paid.bought_likes_per_step * paid.cost_per_like
         if self.influencers.size and t == max(paid.start_step, 1):
+            cost += self.influencers.size * paid.cost_per_influencer
             sim.n_talkers = start_talk(
                 self.influencers, int(Opinion.POSITIVE), s.opinion, s.talk_until, s.customer,
                 s.ever_aware, s.ever_positive, s.ever_negative, sim.talkers, sim.n_talkers,
                 sim.in_list, self.item_likes, wom.talk_steps, t - 1, c,
             )
         # Between posts the latest one stays visible; before the first there is nothing to show.
-        brand_visible = posts > 0 or (self.has_posted and self.brand_likes > 0 and brand.active_at(t))
+        brand_visible = posts > 0 or (self.has_posted and self.brand_likes > 0 and self.brand_on(t))
         gather_args = (
             sim.graph.indptr, sim.graph.indices, sim.talkers, sim.n_talkers, s.opinion,
             s.talk_until, s.on_platform, self.item_likes, s.follower, s.bell,
-            wom.p_positive, wom.p_negative, wom.talk_steps, feed.max_age,
+            wom.p_positive, desk.p_negative(wom.p_negative), wom.talk_steps, feed.max_age,
             feed.amplification if feed.active else 0.0,
             posts, brand.quality, self.brand_likes if brand_visible else 0,
             paid.sponsored_per_step if paid_now else 0, self.pool, self.pool.size,
@@ -231,6 +293,13 @@ class Platform:
         m[K.P_BRAND_POSTS] = posts
         m[K.P_ON_PLATFORM] = s.on_platform.sum()
         m[K.P_ORGANIC_REACH] = brand_views / (posts * followers_before) if posts and followers_before else 0.0
+        self.cum_responses += answered
+        self.cum_cost += cost
+        m[B_NEW_RESPONSES] = answered
+        m[B_CUM_RESPONSES] = self.cum_responses
+        m[B_DETECTION] = desk.detection_metric(t)
+        m[B_COST] = self.cum_cost
+        m[B_VALUE] = self.brand.value_per_customer * (c[M.CUM_CUSTOMERS] - self.customers_at_start)
         pseries[t] = m
 
     def unfollow_hazard(self, posts: int, promo: float, t: int) -> float:
@@ -241,12 +310,13 @@ class Platform:
             over = max(0.0, posts - f.volume_tolerance)
             x = f.quality_sensitivity * drop + f.volume_sensitivity * over + f.promo_sensitivity * promo
             return min(1.0, f.p_unfollow * math.exp(x))
-        if self.has_posted and not b.active_at(t):
+        if self.has_posted and not self.brand_on(t):
             return min(1.0, f.p_unfollow + f.silence_unfollow)
         return f.p_unfollow
 
     def initial_metrics(self, state) -> np.ndarray:
-        m = np.zeros(len(K.PLATFORM_METRICS))
+        m = np.zeros(len(SERIES_METRICS))
+        m[B_DETECTION] = -1
         m[K.P_FOLLOWERS] = state.follower.sum()
         m[K.P_BELL] = state.bell.sum()
         m[K.P_ON_PLATFORM] = state.on_platform.sum()

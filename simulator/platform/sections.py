@@ -128,6 +128,13 @@ class BrandParams(Section):
     promo_share: float = param(
         0.2, low=0.0, high=1.0, doc="share of posts that push promotions (people hide such brands)"
     )
+    cost_per_post: float = param(
+        100.0, low=0.0, high=1e12,
+        doc="effort cost of one post (content, community management), in currency units",
+    )
+    value_per_customer: float = param(
+        50.0, low=0.0, high=1e12, doc="value of one new customer, in currency units (for ROI)"
+    )
 
     def check(self) -> None:
         if self.strategy == "abandon" and self.exit_step < self.enter_step:
@@ -164,6 +171,13 @@ class PaidParams(Section):
     )
     start_step: int = param(0, low=0, high=1_000_000, doc="first step of paid promotion")
     stop_step: int = param(1_000_000, low=0, high=1_000_000, doc="last step of paid promotion")
+    cost_per_impression: float = param(
+        0.01, low=0.0, high=1e12, doc="price of one sponsored impression (0.01 = 10 per thousand)"
+    )
+    cost_per_influencer: float = param(
+        500.0, low=0.0, high=1e12, doc="price of seeding one influencer (paid once)"
+    )
+    cost_per_like: float = param(0.02, low=0.0, high=1e12, doc="price of one bought like")
 
     @property
     def active(self) -> bool:
@@ -171,3 +185,58 @@ class PaidParams(Section):
 
     def active_at(self, step: int) -> bool:
         return self.start_step <= step <= self.stop_step
+
+
+RESPONSES = ("silent", "respond", "take_down")
+
+
+@dataclass(frozen=True)
+class CrisisParams(Section):
+    """``[crisis]``: a service failure, the brand's monitoring, and its response.
+
+    Defaults from the crisis literature (research/literature.md, section 6):
+    69% of answered complainers feel more favourable (Huang et al. 2018, HBR),
+    so ``p_win_back`` = 0.5 is an answer that wins back about half of them;
+    taking a page down backfires (the Streisand effect, Nestle 2010), so
+    ``takedown_boost`` makes the spilled complaints louder.
+    """
+
+    SECTION = "crisis"
+    step: int = param(
+        -1, low=-1, high=1_000_000, doc="step of the service failure (-1: no crisis)"
+    )
+    share: float = param(
+        0.3, low=0.0, high=1.0, doc="share of customers the failure turns into negative talkers"
+    )
+    duration: int = param(
+        7, low=1, high=1_000_000,
+        doc="steps the failure's complainers keep talking (while the outage lasts)",
+    )
+    detection_threshold: float = param(
+        0.002, low=0.0, high=1.0,
+        doc="monitoring: share of agents talking negatively that an active brand notices",
+    )
+    detection_delay: int = param(
+        1, low=0, high=1_000_000, doc="steps from noticing the complaints to responding"
+    )
+    response: str = param(
+        "silent", choices=RESPONSES,
+        doc="silent (nothing), respond (answer complaints), take_down (the page goes down)",
+    )
+    capacity: int = param(
+        200, low=0, high=10**9, doc="complaints the brand can answer per step (respond)"
+    )
+    p_win_back: float = param(
+        0.5, low=0.0, high=1.0,
+        doc="probability an answered complainer turns positive (else stays negative, silent)",
+    )
+    takedown_boost: float = param(
+        1.0, low=0.0, high=100.0,
+        doc="take_down: negative word spreads with p_negative x (1 + boost) (Streisand effect)",
+    )
+    cost_per_response: float = param(5.0, low=0.0, high=1e12, doc="cost of answering one complaint")
+
+    @property
+    def active(self) -> bool:
+        """Whether the crisis layer can change the dynamics."""
+        return self.step >= 0 or self.response != "silent"

@@ -67,47 +67,19 @@ def clear_cache() -> None:
     _GRAPHS.clear()
 
 
-def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, float]:
-    """Final metrics of one replicate straight from its ``(steps + 1, len(names))`` series.
-
-    The array twin of :func:`simulator.engine.results.final_metrics` (which
-    builds pandas tables: about three quarters of a small run's time). Same
-    formulas, same floats; checked against it once per process
-    (:func:`run_one`) and in ``tests/test_sweep.py``.
-    """
-    from simulator.engine.results import FRACTIONS
-
-    col = {name: i for i, name in enumerate(names)}
-    last = series[-1]
-    out: dict[str, float] = {}
-    for name, column in FRACTIONS.items():
-        if column in col:
-            out[name] = float(last[col[column]]) / n
-    out["net_sentiment"] = out["positive"] - out["negative"]
-    out["peak_talking_negative"] = float(series[:, col["n_talking_negative"]].max()) / n
-    out["peak_talking_positive"] = float(series[:, col["n_talking_positive"]].max()) / n
-    pos, neg = float(last[col["cum_word_positive"]]), float(last[col["cum_word_negative"]])
-    out["word_positive_share"] = pos / (pos + neg) if pos + neg else float("nan")
-    reached = series[:, col["cum_reach"]]
-    half = np.searchsorted(reached, reached[-1] / 2.0) if reached[-1] > reached[0] else 0
-    out["t_half_reach"] = int(min(half, len(series) - 1))
-    if "detection_step" in col:
-        out["detection_step"] = float(last[col["detection_step"]])
-    return out
-
-
 def series_names() -> list[str]:
     """The series columns ``simulator.run`` reports, in its order."""
     from simulator.core import metrics as M
-    from simulator.platform.kernels import PLATFORM_METRICS
+    from simulator.platform.layer import SERIES_METRICS
 
-    return [m for m in M.WOM_METRICS if m not in M.INTERNAL_METRICS] + list(PLATFORM_METRICS)
+    return [m for m in M.WOM_METRICS if m not in M.INTERNAL_METRICS] + list(SERIES_METRICS)
 
 
 def fast_run(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], pd.DataFrame]:
     """One replicate as ``simulator.run(scenario, seed, replicates=1, graph=graph)`` runs it,
     without its pandas tables. Returns the final metrics and a lazy per-step table."""
     from simulator.core import metrics as M
+    from simulator.engine.results import final_values
     from simulator.engine.run import make_graph, replicate_keys
     from simulator.engine.simulation import simulate
     from simulator.sections import check_seeding
@@ -152,7 +124,9 @@ class _LazySeries:
             table = self.data.reset_index(drop=True).copy()
         else:
             table = pd.DataFrame(self.data, columns=self.names)
-            ints = [c for c in self.names if c != "organic_reach"]
+            from simulator.platform.layer import FLOAT_METRICS
+
+            ints = [c for c in self.names if c not in FLOAT_METRICS]
             table[ints] = table[ints].astype(np.int64)
         table.insert(0, "step", np.arange(len(table), dtype=np.int64))
         table.insert(0, "run", np.int64(run))
