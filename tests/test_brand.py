@@ -63,6 +63,15 @@ def test_late_posts_nothing_before_entry_and_abandon_nothing_after_exit():
     assert gone[(gone.step >= 5) & (gone.step <= 20)].new_brand_posts.sum() > 0
 
 
+def test_a_page_has_followers_only_once_it_opens():
+    ignore, _ = run(brand={"strategy": "ignore"})
+    assert (ignore.n_followers == 0).all() and (ignore.n_bell == 0).all()
+    late, _ = run(brand={"strategy": "late", "enter_step": 15})
+    assert (late[late.step < 15].n_followers == 0).all()
+    opened = late[late.step == 15].n_followers
+    assert (opened > 0.15 * 4000).all()  # initial_followers = 0.2 follow when the page opens
+
+
 def test_late_brand_answers_nothing_before_it_enters():
     ts, _ = run(brand={"strategy": "late", "enter_step": 25}, crisis={"response": "respond"})
     assert ts[ts.step < 25].new_responses.sum() == 0
@@ -195,7 +204,8 @@ def test_no_crisis_and_silence_keep_the_plain_path():
 
 # ------------------------------------------------------------- twin
 def answer_complaints_twin(talkers, capacity, p_win_back, opinion, talk_until, key, step):
-    """Slow obvious version: the first ``capacity`` negative talkers, in list order."""
+    """Slow obvious version: the first ``capacity`` negative talkers, in list order;
+    returns who was answered and who of them was won back."""
     from tests.twins_graphs import key_for, uniform
 
     answered, won = [], []
@@ -221,11 +231,10 @@ def test_answer_complaints_matches_twin(capacity):
     zeros = np.zeros(n, np.uint8)
     c = np.zeros(23, np.int64)
     got = answer_complaints(talkers, talkers.size, capacity, 0.4, op, tu, zeros.copy(), zeros.copy(),
-                            zeros.copy(), zeros.copy(), np.uint64(key), step, c)
+                            zeros.copy(), zeros.copy(), 3, np.uint64(key), step, c)
     assert got == len(answered)
-    assert (tu[answered] == step - 1).all()
-    assert (op[won] == Opinion.POSITIVE).all()
+    assert (op[won] == Opinion.POSITIVE).all() and (tu[won] == step + 2).all()  # they talk on
     lost = sorted(set(answered) - set(won))
-    assert (op[lost] == Opinion.NEGATIVE).all()
+    assert (op[lost] == Opinion.NEGATIVE).all() and (tu[lost] == step - 1).all()
     untouched = np.setdiff1d(np.arange(n), answered)
     assert (op[untouched] == opinion[untouched]).all() and (tu[untouched] == talk_until[untouched]).all()

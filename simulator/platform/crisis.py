@@ -16,9 +16,11 @@ page down, and the complaints went elsewhere, louder. In the model:
   brand with many disappointed customers can notice without a crisis;
 * **respond**: from the detection step, while the brand is active, it answers
   up to ``capacity`` complainers per step, first come first served (the order
-  in which they started talking). An answered complainer stops talking; with
-  ``p_win_back`` it turns positive (Huang et al. 2018: 69% of answered
-  complainers feel more favourable), else it stays negative but silent;
+  in which they started talking). An answered complainer stops complaining;
+  with ``p_win_back`` it turns positive and tells its friends for
+  ``wom.talk_steps`` steps (Huang et al. 2018: 69% of answered complainers
+  feel more favourable, 82% of them shared the good experience), else it
+  stays negative but silent;
 * **take_down**: at the detection step the page goes down for good: the
   brand posts no more, its followers and bell subscribers lose the channel
   (their counts drop to zero), and complaints spill into friends' feeds with
@@ -48,11 +50,12 @@ _NEG = np.int8(Opinion.NEGATIVE)
 
 @njit(cache=True)
 def answer_complaints(talkers, n_talkers, capacity, p_win_back, opinion, talk_until, customer,
-                      ever_aware, ever_positive, ever_negative, key, step, c):
+                      ever_aware, ever_positive, ever_negative, talk_steps, key, step, c):
     """Answer up to ``capacity`` negative talkers, in talker-list order; return how many.
 
-    An answered agent's talk ends before step ``step`` (the caller retires it);
-    with ``p_win_back`` it turns positive, keeping the running counts in ``c``.
+    With ``p_win_back`` an answered agent turns positive (running counts kept
+    in ``c``) and talks from step ``step`` for ``talk_steps`` steps; otherwise
+    its talk ends before ``step`` (the caller retires it).
     """
     answered = 0
     for k in range(n_talkers):
@@ -62,10 +65,12 @@ def answer_complaints(talkers, n_talkers, capacity, p_win_back, opinion, talk_un
         if opinion[j] != _NEG or talk_until[j] < step:
             continue
         answered += 1
-        talk_until[j] = step - 1
         u, _ = uniform(key_for(key, step, j))
         if u < p_win_back:
             _set_opinion(j, _POS, opinion, customer, ever_aware, ever_positive, ever_negative, c)
+            talk_until[j] = step - 1 + talk_steps  # already in the talker list
+        else:
+            talk_until[j] = step - 1
     return answered
 
 
@@ -113,7 +118,7 @@ class CrisisDesk:
         answered = answer_complaints(
             sim.talkers, sim.n_talkers, crisis.capacity, crisis.p_win_back, s.opinion,
             s.talk_until, s.customer, s.ever_aware, s.ever_positive, s.ever_negative,
-            self.key, t, sim.counts,
+            sim.wom.talk_steps, self.key, t, sim.counts,
         )
         return int(answered)
 

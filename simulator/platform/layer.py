@@ -78,6 +78,15 @@ def platform_active(feed: FeedParams, followers: FollowerParams, brand: BrandPar
             or (crisis is not None and crisis.active))
 
 
+def page_opening_step(brand: BrandParams) -> int:
+    """The step the brand's page opens (-1: never)."""
+    if brand.strategy == "spontaneous":
+        return 0
+    if brand.strategy in ("late", "abandon"):
+        return brand.enter_step
+    return -1
+
+
 def idle_row(n: int) -> np.ndarray:
     """The series row of a step without platform layers: everyone on it, nothing detected."""
     row = np.zeros(len(SERIES_METRICS))
@@ -133,11 +142,11 @@ class Platform:
             state.attention[:] = np.clip(att, 1, np.iinfo(np.int16).max).astype(np.int16)
         else:
             state.attention[:] = min(feed.attention, np.iinfo(np.int16).max)
-        if followers.enabled and followers.initial_followers > 0:
-            frng = np.random.Generator(np.random.PCG64(keys["followers"]))
-            chosen = frng.random(n) < followers.initial_followers
-            state.follower[chosen] = 1
-            state.bell[chosen & (frng.random(n) < followers.initial_bell)] = 1
+        # A page has followers only once it exists: at step 0 for a spontaneous
+        # brand, at its entry step for a late one, never for one that ignores.
+        self.page_opens = page_opening_step(brand)
+        if self.page_opens == 0:
+            self._first_followers(state)
         if paid.target_community >= 0:
             if graph.community is None:
                 raise ConfigError(
@@ -156,6 +165,15 @@ class Platform:
         if paid.influencers > 0:
             k = min(paid.influencers, n)
             self.influencers = np.sort(np.argsort(-graph.degrees(), kind="stable")[:k]).astype(np.int32)
+
+    def _first_followers(self, state) -> None:
+        """The page's first followers (and bell subscribers), when it opens."""
+        fol = self.followers
+        if fol.enabled and fol.initial_followers > 0:
+            frng = np.random.Generator(np.random.PCG64(self.keys["followers"]))
+            chosen = frng.random(state.n) < fol.initial_followers
+            state.follower[chosen] = 1
+            state.bell[chosen & (frng.random(state.n) < fol.initial_bell)] = 1
 
     def _alloc(self, cap: int) -> None:
         self.buf = (
@@ -201,6 +219,8 @@ class Platform:
             sim.n_talkers = retire_talkers(sim.talkers, sim.n_talkers, sim.in_list, s.talk_until,
                                            s.opinion, t, c)
             cost += answered * self.desk.crisis.cost_per_response
+        if t == self.page_opens:
+            self._first_followers(s)
         followers_before = int(s.follower.sum())
         posts, promo = self._posts(t)
         cost += posts * brand.cost_per_post

@@ -80,7 +80,11 @@ class FollowerParams(Section):
 
     SECTION = "followers"
     enabled: bool = param(False, doc="turn the follower / bell layer on")
-    initial_followers: float = param(0.0, low=0.0, high=1.0, doc="share of agents following at step 0")
+    initial_followers: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="share of agents who follow the page when it opens (step 0, or brand.enter_step "
+        "for late and abandon; never for ignore)",
+    )
     initial_bell: float = param(0.0, low=0.0, high=1.0, doc="share of initial followers with the bell on")
     p_follow: float = param(
         0.01, low=0.0, high=1.0, doc="probability seeing brand content makes a non-detractor follow (x quality)"
