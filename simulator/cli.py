@@ -101,6 +101,27 @@ def format_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def write_run_outputs(res, out: Path, plots: bool = True) -> dict[str, Path]:
+    """Write what ``virality run`` writes for ``res`` into ``out``.
+
+    ``timeseries.csv`` and ``summary.json`` (:meth:`Results.write`) and, unless
+    ``plots`` is false, ``curves.png``. ``virality compare`` writes each
+    variant's folder through this function, so the two commands never drift.
+    Returns the written paths by kind (``timeseries``, ``summary``, ``plot``).
+    """
+    out = Path(out)
+    paths = res.write(out)
+    if plots:
+        from simulator.plots import plot_curves
+
+        replicates = len(res.replicate_seeds)
+        paths["plot"] = plot_curves(
+            res.timeseries, res.n, out / "curves.png",
+            title=f"{res.scenario.name}: n={res.n:,}, {replicates} replicates, seed {res.seed}",
+        )
+    return paths
+
+
 def cmd_run(args) -> int:
     import simulator
 
@@ -114,14 +135,7 @@ def cmd_run(args) -> int:
         res = simulator.run(
             scenario, seed=args.seed, replicates=args.replicates, steps=args.steps, progress=update
         )
-    paths = res.write(out)
-    if not args.no_plots:
-        from simulator.plots import plot_curves
-
-        paths["plot"] = plot_curves(
-            res.timeseries, res.n, out / "curves.png",
-            title=f"{scenario.name}: n={res.n:,}, {replicates} replicates, seed {res.seed}",
-        )
+    paths = write_run_outputs(res, out, plots=not args.no_plots)
     if not args.quiet:
         s = res.summary
         print(f"{scenario.name}: {res.n:,} agents, mean degree {res.graph_meta['mean_degree']:.1f}, "
@@ -201,7 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"virality: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+    except (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError,
+            PermissionError) as exc:
         print(f"virality: error: {exc.strerror or exc}: '{exc.filename}'", file=sys.stderr)
         return EXIT_USAGE
     except MemoryError:
@@ -215,4 +230,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
-__all__ = ["main", "build_parser", "format_table"]
+__all__ = ["main", "build_parser", "format_table", "write_run_outputs"]

@@ -6,12 +6,14 @@ per step, around the mean curve.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 COLORS = {
@@ -68,3 +70,146 @@ def plot_curves(ts: pd.DataFrame, n: int, path: str | Path, title: str = "") -> 
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+# ---------------------------------------------------------------- comparisons
+#: Panels of the comparison curves: (title, series column, optional). An optional
+#: panel is drawn only when its column is non-zero in some variant (the
+#: follower layer is off in most scenarios, and a flat zero line says nothing).
+COMPARISON_PANELS = (
+    ("reach (ever aware)", "cum_reach", False),
+    ("positive", "n_positive", False),
+    ("negative", "n_negative", False),
+    ("talking negative", "n_talking_negative", False),
+    ("customers", "n_customers", False),
+    ("followers", "n_followers", True),
+)
+#: Titles of the outcome bars (any other outcome is titled by its name).
+OUTCOME_TITLES = {
+    "reach": "reach (share ever aware)",
+    "net_sentiment": "net sentiment (positive - negative)",
+    "customers": "customers (share)",
+    "followers": "followers",
+    "cost": "cost",
+    "roi": "ROI",
+}
+
+
+#: Line styles cycled over variants: under common random numbers variants often
+#: coincide for a while, and a dashed line stays visible on top of a solid one.
+VARIANT_STYLES = ("-", "--", ":", "-.")
+
+
+def variant_colors(count: int) -> list:
+    """One colour per variant, the same in every comparison figure."""
+    cmap = plt.get_cmap("tab10")
+    return [cmap(i % 10) for i in range(count)]
+
+
+def _grid(panels: int, width: float, height: float):
+    ncols = max(1, min(panels, 3))
+    nrows = max(1, -(-panels // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
+                             constrained_layout=True, squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[panels:]:
+        ax.set_visible(False)
+    return fig, flat[:panels]
+
+
+def _save_atomic(fig, path: str | Path) -> Path:
+    """Save a PNG via a temporary file, so an interrupted run never leaves half a picture."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def plot_comparison_curves(
+    series: Mapping[str, tuple[pd.DataFrame, int]], path: str | Path, title: str = ""
+) -> Path:
+    """Every variant's main curves overlaid, mean with 2.5-97.5% bands, saved as PNG.
+
+    Parameters
+    ----------
+    series : mapping of str to (DataFrame, int)
+        Per variant, its time-series table (``replicate``, ``step``, metrics)
+        and its population size (curves are shares of the population).
+    path : str or Path
+        Where the PNG goes.
+    title : str, optional
+        Figure title.
+    """
+    panels = []
+    for panel_title, column, optional in COMPARISON_PANELS:
+        present = [ts for ts, _ in series.values() if column in ts]
+        if not present or (optional and not any(ts[column].to_numpy().any() for ts in present)):
+            continue
+        panels.append((panel_title, column))
+    fig, axes = _grid(len(panels), 4.2, 3.2)
+    colors = variant_colors(len(series))
+    for ax, (panel_title, column) in zip(axes, panels, strict=True):
+        for i, (color, (name, (ts, n))) in enumerate(zip(colors, series.items(), strict=True)):
+            if column in ts:
+                b = bands(ts, column, n)
+                ax.plot(b.index, b["mean"], color=color, lw=2, label=name,
+                        ls=VARIANT_STYLES[i % len(VARIANT_STYLES)])
+                ax.fill_between(b.index, b["low"], b["high"], color=color, alpha=0.2, lw=0)
+        ax.set_title(panel_title)
+        ax.set_xlabel("step")
+        ax.set_ylabel("share of population")
+        ax.grid(alpha=0.3)
+    if axes:
+        axes[0].legend(loc="best", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return _save_atomic(fig, path)
+
+
+def plot_comparison_outcomes(
+    table: pd.DataFrame, outcomes: Sequence[str], path: str | Path, title: str = ""
+) -> Path:
+    """Bars of each outcome per variant with 95% interval error bars, saved as PNG.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per variant: ``variant``, and per outcome ``<m>``, ``<m>_low``,
+        ``<m>_high`` (the comparison table).
+    outcomes : sequence of str
+        Which outcomes to draw, one panel each; an outcome missing from the
+        table is skipped, a NaN value is marked "n/a".
+    path : str or Path
+        Where the PNG goes.
+    title : str, optional
+        Figure title.
+    """
+    shown = [m for m in outcomes if m in table]
+    fig, axes = _grid(len(shown), 3.6, 3.0)
+    names = table["variant"].astype(str).tolist()
+    x = np.arange(len(names))
+    colors = np.array(variant_colors(len(names)))
+    for ax, m in zip(axes, shown, strict=True):
+        mean = table[m].to_numpy(dtype=float)
+        low = table.get(f"{m}_low", table[m]).to_numpy(dtype=float)
+        high = table.get(f"{m}_high", table[m]).to_numpy(dtype=float)
+        ok = np.isfinite(mean)
+        ax.bar(x[ok], mean[ok], color=colors[ok], width=0.7)
+        below = np.nan_to_num(mean - low, nan=0.0).clip(min=0.0)
+        above = np.nan_to_num(high - mean, nan=0.0).clip(min=0.0)
+        if ok.any():
+            ax.errorbar(x[ok], mean[ok], yerr=[below[ok], above[ok]], fmt="none",
+                        ecolor="black", capsize=4, lw=1)
+        for i in np.flatnonzero(~ok):
+            ax.text(x[i], 0.02, "n/a", ha="center", va="bottom", fontsize=8, color="#555555",
+                    transform=ax.get_xaxis_transform())  # x in data, y in axes units
+        ax.axhline(0.0, color="black", lw=0.6)
+        ax.set_xticks(x, names, rotation=30 if len(names) > 3 else 0,
+                      ha="right" if len(names) > 3 else "center")
+        ax.set_title(OUTCOME_TITLES.get(m, m))
+        ax.grid(axis="y", alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    return _save_atomic(fig, path)

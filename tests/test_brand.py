@@ -81,7 +81,7 @@ def test_late_brand_answers_nothing_before_it_enters():
 # ------------------------------------------------------------- the crisis
 def test_failure_turns_a_share_of_customers_into_complainers():
     ts, _ = run(crisis={"share": 0.5, "step": 10})
-    for r, g in ts.groupby("replicate"):
+    for _r, g in ts.groupby("replicate"):
         before = g[g.step == 9].iloc[0]
         at = g[g.step == 10].iloc[0]
         # Complainers talk from the failure's step: negative talk jumps by about half the customers.
@@ -175,7 +175,7 @@ def test_costs_add_up():
         paid={"sponsored_per_step": 100, "cost_per_impression": 0.5, "bought_likes_per_step": 7,
               "cost_per_like": 1.0, "influencers": 3, "cost_per_influencer": 100.0},
     )
-    for r, g in ts.groupby("replicate"):
+    for _r, g in ts.groupby("replicate"):
         steps = len(g) - 1
         expected = (10.0 * g.new_brand_posts.sum() + 2.0 * g.new_responses.sum()
                     + steps * (100 * 0.5 + 7 * 1.0) + 3 * 100.0)

@@ -1,0 +1,131 @@
+"""``virality compare``: registered by :mod:`simulator.cli`; imports nothing heavy until run.
+
+Writes ``DIR/<variant>/`` with exactly what ``virality run`` writes
+(``timeseries.csv``, ``summary.json``, ``curves.png``), ``DIR/comparison.csv``
+(one row per variant), ``DIR/comparison_curves.png`` and
+``DIR/comparison_outcomes.png``, and with ``--report`` ``DIR/report.md`` and
+``DIR/report.html``. Everything is checked before the first run, and nothing is
+written until every variant has run, so a bad command never loses earlier results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import time
+from pathlib import Path
+
+from simulator.errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``compare`` command to the ``virality`` parser."""
+    from simulator.cli import _add_run_options
+
+    p = sub.add_parser(
+        "compare",
+        help="run a scenario's variants side by side",
+        description="Run every [variants.*] table of a scenario (or those given by --variants) "
+        "with common random numbers: the same seed, streams and graph for every variant. "
+        "Writes DIR/<variant>/ as 'virality run' does, DIR/comparison.csv and two "
+        "comparison plots; --report adds DIR/report.md and DIR/report.html.",
+    )
+    _add_run_options(p)
+    p.add_argument(
+        "--variants", metavar="A,B",
+        help="comma-separated variants to run, in this order (default: all, in file order)",
+    )
+    p.add_argument(
+        "--report", action="store_true",
+        help="also write DIR/report.md and DIR/report.html (figures embedded)",
+    )
+    p.set_defaults(func=cmd_compare)
+
+
+def parse_variant_list(text: str | None) -> list[str] | None:
+    """``"a, b"`` -> ``["a", "b"]``; ``None`` (option not given) -> ``None``.
+
+    >>> parse_variant_list("late, spontaneous"), parse_variant_list(None)
+    (['late', 'spontaneous'], None)
+    """
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise ConfigError(f"--variants = {text!r} is not allowed; expected names such as a,b")
+    return names
+
+
+def reproducing_command(args: argparse.Namespace, comparison) -> str:
+    """The command line that gives the same numbers (seed, replicates, steps made explicit)."""
+    words = ["virality", "compare", str(args.scenario),
+             "--seed", str(comparison.seed), "--replicates", str(comparison.replicates),
+             "--steps", str(comparison.steps)]
+    for pair in args.set or []:
+        words += ["--set", pair]
+    words += ["--variants", ",".join(comparison.variants)]
+    if args.out:
+        words += ["--out", str(args.out)]
+    return shlex.join(words)
+
+
+def _check_out_dir(out: Path, variants: list[str]) -> None:
+    """Fail before running, not after, when the output folder cannot be written."""
+    for path in (out, *(out / name for name in variants)):
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"--out: '{path}' is a file; expected a folder (or a new path)")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from simulator.cli import _check_counts, _load, _progress, write_run_outputs
+    from simulator.compare.variants import compare, select_variants, variant_scenarios
+
+    _check_counts(args)
+    scenario = _load(args)
+    names = select_variants(scenario, parse_variant_list(args.variants))
+    variant_scenarios(scenario, names)  # every variant checked before the first run
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    _check_out_dir(out, names)
+    replicates = args.replicates or scenario.run.replicates
+    bar, update = _progress(len(names) * replicates, args.quiet, scenario.name)
+    t0 = time.perf_counter()
+    with bar:
+        comparison = compare(scenario, names, seed=args.seed, replicates=args.replicates,
+                             steps=args.steps, progress=update)
+
+    # All variants ran: only now write, so an error above leaves earlier results intact.
+    written = []
+    for name, res in comparison.results.items():
+        write_run_outputs(res, out / name, plots=not args.no_plots)
+    written.append(comparison.write(out))
+    figures = {}
+    if not args.no_plots:
+        from simulator.plots import plot_comparison_curves, plot_comparison_outcomes
+
+        title = (f"{scenario.name}: {comparison.replicates} replicates per variant, "
+                 f"seed {comparison.seed}")
+        figures["Main curves per variant (mean, 2.5-97.5% band over replicates)"] = (
+            plot_comparison_curves(
+                {name: (res.timeseries, res.n) for name, res in comparison.results.items()},
+                out / "comparison_curves.png", title=title,
+            )
+        )
+        figures["Outcomes per variant (mean and 95% interval)"] = plot_comparison_outcomes(
+            comparison.table, comparison.outcomes, out / "comparison_outcomes.png", title=title,
+        )
+        written += figures.values()
+    if args.report:
+        from simulator.compare.report import write_report
+
+        written += write_report(comparison, out, reproducing_command(args, comparison),
+                                figures).values()
+    if not args.quiet:
+        from simulator.compare.report import format_comparison
+
+        print(f"{scenario.name}: {len(names)} variants x {comparison.replicates} replicates, "
+              f"{comparison.steps} steps, seed {comparison.seed}, common random numbers "
+              f"({time.perf_counter() - t0:.1f} s)")
+        print(format_comparison(comparison))
+        print("wrote " + ", ".join(str(p) for p in written)
+              + f" and one folder per variant in {out}")
+    return 0

@@ -1,0 +1,260 @@
+"""Run a scenario's variants side by side with common random numbers.
+
+A scenario file may declare named variants, each a table of overrides of the
+base (``[variants.late]`` with ``brand.strategy = "late"``). :func:`compare`
+runs every variant on the *same* master seed, so replicate ``r`` of every
+variant draws from the same named streams (``replicate_keys(seed, r)``) and,
+when the variants' ``[graph]`` sections are equal, on the same friend graph
+object. Two variants then coincide exactly until the step where their
+parameters first make a difference, and the differences between their
+outcomes are due to the parameters, not to luck: the paired design a
+marketer's "what if we enter late?" needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.engine.results import Results, _atomic_write, ci95
+from simulator.engine.run import make_graph, run
+from simulator.errors import ConfigError
+
+ProgressCallback = Callable[[int, int], None]
+
+#: The outcomes a marketer asks about, in the order tables and bar charts show them.
+#: Only those present in the finals are used (the platform layers add some).
+OUTCOMES = ("reach", "net_sentiment", "customers", "followers", "cost", "roi")
+
+#: ``[run]`` keys one comparison shares across variants (one seed, one design).
+SHARED_RUN_KEYS = ("run.seed", "run.replicates", "run.steps")
+
+#: Files a comparison writes next to the variants' folders (no variant may take these names).
+RESERVED_NAMES = frozenset({
+    "comparison.csv", "comparison_curves.png", "comparison_outcomes.png",
+    "report.md", "report.html",
+})
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` returns: one :class:`Results` per variant, same seed.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The base scenario (``--set`` overrides applied, variants not).
+    results : dict of str to Results
+        Per variant, in the order they were run.
+    seed, replicates, steps : int
+        Shared by every variant.
+    graphs_built : int
+        Shared friend graphs built for the comparison: 1 when the variants agree
+        on ``[graph]``; graphs resampled per replicate (``run.resample_graph``)
+        are built inside each run and not counted.
+    """
+
+    scenario: Any
+    results: dict[str, Results]
+    seed: int
+    replicates: int
+    steps: int
+    graphs_built: int = 0
+
+    @property
+    def variants(self) -> list[str]:
+        """Variant names, in the order they were run."""
+        return list(self.results)
+
+    @property
+    def metrics(self) -> list[str]:
+        """Final metrics of any variant, in the order the finals list them."""
+        names: list[str] = []
+        for res in self.results.values():
+            names += [c for c in res.finals.columns if c != "replicate" and c not in names]
+        return names
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The :data:`OUTCOMES` present in these results (in that order)."""
+        return [m for m in OUTCOMES if m in self.metrics]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per variant: ``variant``, then ``<m>, <m>_low, <m>_high`` per final metric.
+
+        ``<m>`` is the mean over replicates (NaN values skipped, as in
+        ``summary.json``), ``<m>_low``/``<m>_high`` its 95% interval (:func:`ci95`).
+        A metric a variant lacks, or that is NaN in all its replicates, is NaN.
+        """
+        rows = []
+        for name, res in self.results.items():
+            row: dict[str, Any] = {"variant": name}
+            for m in self.metrics:
+                values = (res.finals[m] if m in res.finals else pd.Series(dtype=float)).dropna()
+                values = values.to_numpy(dtype=float)
+                if values.size:
+                    low, high = ci95(values)
+                    row.update({m: float(values.mean()), f"{m}_low": low, f"{m}_high": high})
+                else:
+                    row.update({m: np.nan, f"{m}_low": np.nan, f"{m}_high": np.nan})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write ``comparison.csv`` (:attr:`table`) into ``out_dir``; return its path."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "comparison.csv"
+        _atomic_write(path, self.table.to_csv(index=False))
+        return path
+
+
+def select_variants(scenario: Any, names: Sequence[str] | None = None) -> list[str]:
+    """The variants to run: ``names`` in that order, or every declared one.
+
+    Raises :class:`ConfigError` (one line) when the scenario declares no
+    variants, when a name is unknown (naming the allowed ones) or repeated.
+
+    >>> from simulator.scenario import Scenario
+    >>> sc = Scenario.from_dict({"variants": {"a": {}, "b": {"wom.p_positive": 0.02}}})
+    >>> select_variants(sc), select_variants(sc, ["b", "a"])
+    (['a', 'b'], ['b', 'a'])
+    >>> select_variants(sc, ["c"])
+    Traceback (most recent call last):
+    ...
+    simulator.errors.ConfigError: unknown variant 'c'; allowed: a, b
+    """
+    if not scenario.variants:
+        where = f" ({scenario.source})" if scenario.source else ""
+        raise ConfigError(
+            f"scenario '{scenario.name}'{where} declares no [variants.*] tables; add one per "
+            "what-if, e.g. [variants.late] with brand.strategy = \"late\""
+        )
+    if names is None:
+        return list(scenario.variants)
+    chosen: list[str] = []
+    for name in names:
+        if name in chosen:
+            raise ConfigError(f"variant '{name}' is listed twice; allowed: each variant once")
+        scenario.variant(name)  # unknown name -> one line naming the allowed ones
+        chosen.append(name)
+    if not chosen:
+        raise ConfigError(
+            "no variant selected; allowed: a comma-separated list of " + ", ".join(scenario.variants)
+        )
+    return chosen
+
+
+def variant_scenarios(scenario: Any, names: Sequence[str]) -> dict[str, Any]:
+    """Each variant's scenario, checked before anything runs.
+
+    A variant may not change ``run.seed``, ``run.replicates`` or ``run.steps``:
+    a comparison shares them (a different seed would undo the common random
+    numbers), and silently ignoring the override would hide that.
+    """
+    out = {}
+    for name in names:
+        if name in (".", "..") or "/" in name or "\\" in name or name in RESERVED_NAMES:
+            raise ConfigError(
+                f"variant name '{name}' is not allowed; expected a folder name (no '/', not "
+                f"{', '.join(sorted(RESERVED_NAMES))})"
+            )
+        shared = [k for k in SHARED_RUN_KEYS if k in scenario.variants[name]]
+        if shared:
+            raise ConfigError(
+                f"variants.{name} sets {shared[0]}; allowed: only the base [run] (or "
+                f"--{shared[0].split('.')[1]}) sets it, one value for every variant"
+            )
+        try:
+            out[name] = scenario.variant(name)
+        except ConfigError as exc:  # e.g. a cross-section check after --set
+            raise ConfigError(f"variants.{name}: {exc}") from None
+    return out
+
+
+def compare(
+    scenario: Any,
+    variants: Sequence[str] | None = None,
+    seed: int | None = None,
+    replicates: int | None = None,
+    steps: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> Comparison:
+    """Run the scenario's variants with common random numbers.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A loaded scenario that declares ``[variants.*]`` tables.
+    variants : sequence of str, optional
+        Which variants to run, in this order (default: all, in file order).
+    seed, replicates, steps : int, optional
+        Override the base ``[run]``; shared by every variant.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each replicate, with
+        ``total = len(variants) * replicates``.
+
+    Returns
+    -------
+    Comparison
+        Per-variant results and the comparison table.
+
+    Notes
+    -----
+    Every variant runs on the same master seed, so replicate ``r`` of each uses
+    the stream keys ``replicate_keys(seed, r)``. Variants with equal ``[graph]``
+    sections share one graph object, built once; a variant that changes
+    ``[graph]`` gets its own (from the same graph seed). With
+    ``run.resample_graph`` each replicate's graph comes from the seed as well,
+    so replicate ``r`` still sees the same graph in every variant that agrees on
+    ``[graph]``.
+
+    Examples
+    --------
+    >>> from simulator.scenario import Scenario
+    >>> sc = Scenario.from_dict({"graph": {"kind": "erdos_renyi", "n": 2000, "mean_degree": 10},
+    ...     "run": {"steps": 20, "replicates": 2},
+    ...     "variants": {"quiet": {}, "loud": {"wom.p_positive": 0.05}}})
+    >>> cmp = compare(sc, seed=1)
+    >>> cmp.variants, cmp.graphs_built
+    (['quiet', 'loud'], 1)
+    >>> list(cmp.table.columns[:4])
+    ['variant', 'reach', 'reach_low', 'reach_high']
+    >>> bool(cmp.table.loc[1, "reach"] > cmp.table.loc[0, "reach"])
+    True
+    """
+    names = select_variants(scenario, variants)
+    scenarios = variant_scenarios(scenario, names)
+    seed = scenario.run.seed if seed is None else int(seed)
+    replicates = scenario.run.replicates if replicates is None else int(replicates)
+    steps = scenario.run.steps if steps is None else int(steps)
+    for key, value, low in (("seed", seed, 0), ("replicates", replicates, 1), ("steps", steps, 1)):
+        if value < low:
+            raise ConfigError(f"run.{key} = {value} is out of range; allowed: {key} >= {low}")
+    total = len(names) * replicates
+    # One graph per distinct [graph] section (compared with ==, never rebuilt).
+    graphs: list[tuple[Any, Any]] = []
+    results: dict[str, Results] = {}
+    for index, name in enumerate(names):
+        sc = scenarios[name]
+        graph = None
+        if not sc.run.resample_graph:
+            graph = next((g for params, g in graphs if params == sc.graph), None)
+            if graph is None:
+                graph = make_graph(sc, seed)
+                graphs.append((sc.graph, graph))
+        done_before = index * replicates
+        step_progress = None
+        if progress is not None:
+            def step_progress(done: int, _total: int, _offset: int = done_before) -> None:
+                progress(_offset + done, total)
+        results[name] = run(sc, seed=seed, replicates=replicates, graph=graph, steps=steps,
+                            progress=step_progress)
+    return Comparison(scenario=scenario, results=results, seed=seed, replicates=replicates,
+                      steps=steps, graphs_built=len(graphs))
