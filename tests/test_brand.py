@@ -238,3 +238,11 @@ def test_answer_complaints_matches_twin(capacity):
     assert (op[lost] == Opinion.NEGATIVE).all() and (tu[lost] == step - 1).all()
     untouched = np.setdiff1d(np.arange(n), answered)
     assert (op[untouched] == opinion[untouched]).all() and (tu[untouched] == talk_until[untouched]).all()
+
+
+def test_every_bought_impression_is_delivered():
+    """A sponsored impression is placed, not ranked: each one bought is seen."""
+    ts, _ = run(paid={"sponsored_per_step": 500, "start_step": 3, "stop_step": 12})
+    paid = ts[(ts.step >= 3) & (ts.step <= 12)].new_impressions_paid
+    assert (paid == 500).all()  # everyone is on the platform (p_leave = 0)
+    assert ts[(ts.step < 3) | (ts.step > 12)].new_impressions_paid.sum() == 0

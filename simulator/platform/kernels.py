@@ -330,7 +330,9 @@ def select_and_act(
         n_notif = 0
         for r in range(R):
             c = cands[r]
-            if buf_source[c] == _NOTIFICATION:
+            # Notifications bypass ranking; so does a bought impression, which
+            # the platform places in the feed (it still takes an attention slot).
+            if buf_source[c] == _NOTIFICATION or buf_source[c] == _PAID:
                 seen[r] = 1
                 n_notif += 1
                 quant[r] = 2.0
