@@ -29,7 +29,9 @@ ProgressCallback = Callable[[int, int], None]
 
 #: The outcomes a marketer asks about, in the order tables and bar charts show them.
 #: Only those present in the finals are used (the platform layers add some).
-OUTCOMES = ("reach", "net_sentiment", "customers", "followers", "cost", "roi")
+OUTCOMES = (
+    "reach", "net_sentiment", "customers", "followers", "negative_talk", "cost", "profit", "roi",
+)
 
 #: ``[run]`` keys one comparison shares across variants (one seed, one design).
 SHARED_RUN_KEYS = ("run.seed", "run.replicates", "run.steps")

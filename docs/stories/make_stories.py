@@ -1,0 +1,141 @@
+"""Run every story of the scenario library and put its table and plots in the README.
+
+    python docs/stories/make_stories.py          # all stories (a few minutes)
+    python docs/stories/make_stories.py crisis   # one
+
+Each story is ``virality compare scenarios/<name>.toml --report`` with the
+file's own defaults. Its comparison table, plots and one-page report go to
+``docs/stories/<name>/``; the per-variant time series stay out of the
+repository (rerun the command to get them). The README's "Stories" section,
+between its ``stories:start`` / ``stories:end`` markers, is rewritten from
+the tables, so every figure there comes from this script.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+#: Story name -> (title, the question the documents ask, what the model says).
+#: The readings are qualitative on purpose: they must hold for the tables the
+#: script writes; rerun it and reread them when the dynamics change.
+STORIES = {
+    "adoption_strategies": (
+        "Adoption: from day one, late, or never",
+        "Does it pay to be on social media from the start?",
+        "The brand that is there from day one ends with positive net sentiment where the "
+        "late and the absent brand end negative, with about twice their customers and "
+        "profit: it answered the complaints of the outage at step 30. The late brand "
+        "arrives after the outage and ends like the one that ignored the platform: late, "
+        "sometimes too late. Its reach is *lower*: an answered complaint stops spreading, "
+        "and negative word also makes a brand known (to people it does not win).",
+    ),
+    "crisis": (
+        "A crisis: answer, take the page down, or stay silent",
+        "What should a brand do when an outage sets customers complaining?",
+        "Answering keeps net sentiment near zero where silence leaves it clearly negative, "
+        "and earns the most profit despite costing the most. Taking the page down "
+        "backfires: the followers lose the channel, complaints spread further (more "
+        "negative word than silence), and net sentiment ends worst. The order, answer < "
+        "silence < take-down in negative word, is the one the crisis literature reports "
+        "(research/literature.md, section 6.4).",
+    ),
+    "half_hearted": (
+        "A half-hearted presence",
+        "Is a page opened and then abandoned better than a kept one?",
+        "The abandoned page keeps fewer followers (silence drives them away), and when the "
+        "outage comes at step 90 nobody answers: net sentiment ends far lower and profit "
+        "about a quarter lower than the kept page's. Reach is again higher for the brand "
+        "that does not answer, through its complaints.",
+    ),
+    "likes_vs_followers": (
+        "Chasing likes or building followers",
+        "Which audience lasts over a year, for the same campaign budget?",
+        "The follower-building brand wins on every outcome, but honestly mostly through its "
+        "campaign: a placed impression is always seen, while bought likes buy amplified "
+        "impressions at about four times the price each. The audience it keeps is small "
+        "(brand content rarely reaches people who do not follow yet), so the long-term "
+        "accumulation the documents describe is weak at these settings. The like-chasing "
+        "brand loses all its followers to over-posting and promotion within weeks.",
+    ),
+    "paid_boost": (
+        "Paid promotion, three ways",
+        "Sponsored posts, influencers or bought likes, for the same budget?",
+        "Sponsored impressions are the best use of the budget here. Bought likes come "
+        "second: they persuade no one, but the platform amplifies liked posts, so fake "
+        "likes buy real impressions. Six influencers add nothing measurable: the feed hides "
+        "most of their word, and six more talkers on a graph of 50,000 are not enough.",
+    ),
+}
+
+#: Columns shown in the README (the full set is in each comparison.csv).
+COLUMNS = ("reach", "net_sentiment", "customers", "followers", "negative_talk", "profit")
+KEEP = ("comparison.csv", "comparison_curves.png", "comparison_outcomes.png", "report.md")
+
+
+def run_story(name: str) -> float:
+    """Run one story's comparison into a scratch folder and keep its small outputs."""
+    scratch = ROOT / "results" / "stories" / name
+    cmd = [sys.executable, "-m", "simulator.cli", "compare", f"scenarios/{name}.toml",
+           "--out", str(scratch), "--report", "--quiet"]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    elapsed = time.perf_counter() - t0
+    out = HERE / name
+    out.mkdir(parents=True, exist_ok=True)
+    for f in KEEP:
+        shutil.copy2(scratch / f, out / f)
+    return elapsed
+
+
+def cell(row: pd.Series, metric: str) -> str:
+    mean, low, high = row[metric], row[f"{metric}_low"], row[f"{metric}_high"]
+    if pd.isna(mean):
+        return "n/a"
+    if abs(mean) >= 100:
+        return f"{mean:,.0f} [{low:,.0f}, {high:,.0f}]"
+    return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def section(name: str) -> str:
+    title, question, reading = STORIES[name]
+    table = pd.read_csv(HERE / name / "comparison.csv")
+    cols = [c for c in COLUMNS if c in table.columns]
+    lines = [f"### {title}", "", f"*{question}* `scenarios/{name}.toml`:", "",
+             "```bash", f"virality compare scenarios/{name}.toml --report", "```", "",
+             "| variant | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for _, row in table.iterrows():
+        lines.append(f"| {row['variant']} | " + " | ".join(cell(row, c) for c in cols) + " |")
+    lines += ["", reading, "",
+              f"![{name} curves](docs/stories/{name}/comparison_curves.png)", ""]
+    return "\n".join(lines)
+
+
+def update_readme() -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- stories:start -->", "<!-- stories:end -->"
+    body = "\n".join(section(n) for n in STORIES if (HERE / n / "comparison.csv").exists())
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    readme.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
+
+
+def main(names: list[str]) -> None:
+    for name in names or list(STORIES):
+        if name not in STORIES:
+            raise SystemExit(f"unknown story '{name}'; allowed: {', '.join(STORIES)}")
+        print(f"{name}: {run_story(name):.1f} s", flush=True)
+    update_readme()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
