@@ -130,7 +130,9 @@ class BrandParams(Section):
     posts_per_step: float = param(1.0, low=0.0, high=1_000.0, doc="mean posts per active step (Poisson)")
     quality: float = param(0.6, low=0.0, high=1.0, doc="content quality: drives likes, follows, persuasion")
     promo_share: float = param(
-        0.2, low=0.0, high=1.0, doc="share of posts that push promotions (people hide such brands)"
+        0.0, low=0.0, high=1.0,
+        doc="share of posts that push promotions (people hide such brands); 0 keeps the "
+        "followers' churn at its calibrated base rate",
     )
     cost_per_post: float = param(
         100.0, low=0.0, high=1e12,
