@@ -146,6 +146,7 @@ def run_tool(tool: str, graph: Graph, args: argparse.Namespace) -> dict:
     """Setup, warm-up and timed replicates of one tool in this process."""
     from experiments.peers import adapters
 
+    load_start = os.getloadavg()[0]
     t0 = time.perf_counter()
     preload(tool)
     preload_s = time.perf_counter() - t0
@@ -205,6 +206,9 @@ def run_tool(tool: str, graph: Graph, args: argparse.Namespace) -> dict:
         "peak_rss_increment_mb": (peak_mb() - rss_base) if peak_ok else None,
         "ru_maxrss_mb": _ru_maxrss_mb(),
         "seeds_first_replicate": [int(s) for s in specs[0].seeds] if specs else [],
+        # Other jobs on the machine slow every tool; the 1-minute load average
+        # before and after this tool's runs says how much was going on.
+        "load_average_1min": [load_start, os.getloadavg()[0]],
     }
 
 
@@ -283,6 +287,7 @@ def summarise(results: dict, args: argparse.Namespace, n: int, compile_info: dic
             "agrees_with_ours": bool(z <= 2.0) if tool != "ours" else True,
             "setup_s": r["setup_s"],
             "warmup_s": r["warmup_s"],
+            "load_average_1min": r.get("load_average_1min"),
             "input_graph_mb": r["input_graph_mb"],
             "peak_rss_increment_mb": r["peak_rss_increment_mb"],
             "sizes": r["sizes"],
@@ -369,8 +374,13 @@ def markdown(summary: dict, command: str) -> str:
         f"{', '.join(f'{x:.1f}' for x in summary['machine']['load_average_at_end'])} "
         "(other jobs shared the machine: compare ratios, and the ratio of fastest runs, "
         "rather than absolute times).",
-        "",
     ]
+    loads = [(r["label"], r["load_average_1min"]) for r in summary["rows"] if r.get("load_average_1min")]
+    if loads:
+        lines += ["", "1-minute load average before and after each tool's runs (above 1, other "
+                  f"jobs competed for the {summary['machine']['cpus']} CPUs): "
+                  + "; ".join(f"{label} {a:.1f} -> {b:.1f}" for label, (a, b) in loads) + "."]
+    lines.append("")
     return "\n".join(lines)
 
 

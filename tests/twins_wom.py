@@ -52,8 +52,12 @@ def population_hits(n, p, key, step):
         out.append(j)
 
 
-def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, steps):
-    """Run the whole step plan in plain Python; return the list of per-step dicts."""
+def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, steps, final=None):
+    """Run the whole step plan in plain Python; return the list of per-step dicts.
+
+    If ``final`` is a dict, it receives the end state: ``opinion``,
+    ``talk_until`` and ``customer`` arrays and the ``talkers`` list in order.
+    """
     opinion = opinion.copy()
     talk_until = talk_until.copy()
     customer = customer.copy()
@@ -147,4 +151,6 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
             "n_talking_negative": sum(1 for j in talkers if opinion[j] == NEG),
             "words": words,
         })
+    if final is not None:
+        final.update(opinion=opinion, talk_until=talk_until, customer=customer, talkers=talkers)
     return rows

@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit
 
 from simulator.core import metrics as M
+from simulator.core.cascade import run_cascade
 from simulator.core.state import Opinion
 from simulator.rng import key_for, next_success, uniform
 
@@ -299,63 +300,6 @@ def decide(
 
 
 @njit(cache=True)
-def spread_and_activate(
-    indptr, indices, talkers, n_talkers, opinion, talk_until, customer, ever_aware,
-    ever_positive, ever_negative, in_list, p_positive, talk_steps, wom_key, step, c,
-):
-    """Talk and listen in one pass for a purely positive cascade.
-
-    Valid only when every word persuades (``impact_positive = 1``), nobody is a
-    detractor or undecided, and nothing else reaches the unaware (no negative
-    word, advertising or purchases): then a word either activates an unaware
-    friend or changes nothing, whatever the order, so activating at once gives
-    exactly the agents, counts and talker order of the two-phase path (the
-    same draws ``key_for(wom_key, step, i)``), without the message buffer.
-    This is the independent cascade's hot loop. Returns the new talker count.
-    """
-    n_words = 0
-    new_talkers = n_talkers
-    if p_positive <= 0.0:
-        return n_talkers
-    lq = np.log1p(-p_positive) if p_positive < 1.0 else -np.inf
-    for k in range(n_talkers):
-        i = talkers[k]
-        if opinion[i] != _POS:
-            continue
-        end = indptr[i + 1]
-        state = key_for(wom_key, step, i)
-        pos = indptr[i] - 1
-        while True:
-            pos, state = next_success(state, pos, p_positive, lq)
-            if pos >= end:
-                break
-            n_words += 1
-            j = indices[pos]
-            if opinion[j] == _UNAWARE:
-                # What _set_opinion + _start_talking do, specialised: an unaware
-                # agent was never aware, positive, a customer or a talker, so
-                # only these writes change anything (fewer cache lines touched).
-                opinion[j] = _POS
-                ever_aware[j] = 1
-                ever_positive[j] = 1
-                talk_until[j] = step + talk_steps
-                in_list[j] = 1
-                talkers[new_talkers] = j
-                new_talkers += 1
-    activated = new_talkers - n_talkers
-    c[M.N_UNAWARE] -= activated
-    c[M.N_AWARE] += activated
-    c[M.NEW_AWARE] += activated
-    c[M.N_POSITIVE] += activated
-    c[M.NEW_POSITIVE] += activated
-    c[M.N_BUYERS_LEFT] += activated
-    c[M.CUM_POSITIVE] += activated
-    c[M.CUM_REACH] += activated
-    c[M.NEW_WORD_POSITIVE] = n_words
-    return new_talkers
-
-
-@njit(cache=True)
 def sample_agents(n, p, key, step, out):
     """Agents hit by an independent per-agent chance ``p`` this step (skip-sampling).
 
@@ -451,71 +395,85 @@ def advance(
     happen (no talkers, no advertising, no fan left to buy); the caller then
     carries the last row forward.
 
-    ``fused`` allows :func:`spread_and_activate` on steps where it is exact
-    (tests turn it off to check both paths agree).
+    ``fused`` allows :func:`simulator.core.cascade.run_cascade` from the first
+    step where it is exact (tests turn it off to check both paths agree).
 
     Returns ``(n_talkers, last_step_recorded)``.
     """
     n = opinion.size
-    # Start the message buffers big enough for most steps so the retry below is rare.
-    cap = 1024 + n // 4
-    msg_target = np.empty(cap, np.int32)
-    msg_sentiment = np.empty(cap, np.int8)
-    hits = np.empty(n, np.int32)
-    heard_pos = np.zeros(n, np.int32)
-    heard_neg = np.zeros(n, np.int32)
-    heard_ad = np.zeros(n, np.uint8)
-    touched = np.empty(n, np.int32)
+    # The buffers of the general step, made at its first use: a pure cascade
+    # never needs them (they are ~2 MB at 10^5 agents, half of it zeroed).
+    cap = 0
+    msg_target = np.empty(0, np.int32)
+    msg_sentiment = np.empty(0, np.int8)
+    hits = np.empty(0, np.int32)
+    heard_pos = np.empty(0, np.int32)
+    heard_neg = np.empty(0, np.int32)
+    heard_ad = np.empty(0, np.uint8)
+    touched = np.empty(0, np.int32)
     last = t_start - 1
     for t in range(t_start, t_stop):
         if n_talkers == 0 and p_advertising <= 0.0 and (p_purchase <= 0.0 or c[M.N_BUYERS_LEFT] == 0):
             break
-        for f in range(M.NEW_AWARE, M.CUM_REACH):
-            c[f] = 0
         if (fused and impact_positive >= 1.0 and p_advertising <= 0.0 and p_purchase <= 0.0
                 and c[M.N_NEGATIVE] == 0 and c[M.N_NEUTRAL] == 0):
-            n_talkers = spread_and_activate(
-                indptr, indices, talkers, n_talkers, opinion, talk_until, customer, ever_aware,
-                ever_positive, ever_negative, in_list, p_positive, talk_steps, wom_key, t, c,
+            # Only word reaches the unaware, every word persuades and nobody is a
+            # detractor or undecided: steps can only make fans, so this holds
+            # until the end and one call runs the rest of the cascade.
+            return run_cascade(
+                indptr, indices,
+                opinion, talk_until, ever_aware, ever_positive, talkers, n_talkers, in_list, c,
+                p_positive, talk_steps, wom_key, t, t_stop, series,
             )
-        else:
+        for f in range(M.NEW_AWARE, M.CUM_REACH):
+            c[f] = 0
+        if cap == 0:
+            # Big enough for most steps so the retry below is rare.
+            cap = 1024 + n // 4
+            msg_target = np.empty(cap, np.int32)
+            msg_sentiment = np.empty(cap, np.int8)
+            hits = np.empty(n, np.int32)
+            heard_pos = np.zeros(n, np.int32)
+            heard_neg = np.zeros(n, np.int32)
+            heard_ad = np.zeros(n, np.uint8)
+            touched = np.empty(n, np.int32)
+        n_msgs, n_pos_words, n_neg_words = spread_word(
+            indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key, t,
+            msg_target, msg_sentiment,
+        )
+        if n_msgs > cap:
+            cap = max(n_msgs, 2 * cap)
+            msg_target = np.empty(cap, np.int32)
+            msg_sentiment = np.empty(cap, np.int8)
             n_msgs, n_pos_words, n_neg_words = spread_word(
-                indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key, t,
-                msg_target, msg_sentiment,
+                indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key,
+                t, msg_target, msg_sentiment,
             )
-            if n_msgs > cap:
-                cap = max(n_msgs, 2 * cap)
-                msg_target = np.empty(cap, np.int32)
-                msg_sentiment = np.empty(cap, np.int8)
-                n_msgs, n_pos_words, n_neg_words = spread_word(
-                    indptr, indices, talkers, n_talkers, opinion, p_positive, p_negative, wom_key,
-                    t, msg_target, msg_sentiment,
-                )
-            c[M.NEW_WORD_POSITIVE] = n_pos_words
-            c[M.NEW_WORD_NEGATIVE] = n_neg_words
-            n_ads = sample_agents(n, p_advertising, external_key, t, hits)
-            # Only the unaware and undecided are open to advertising.
-            kept = 0
-            for k in range(n_ads):
-                j = hits[k]
-                if opinion[j] == _UNAWARE or opinion[j] == _NEUTRAL:
-                    hits[kept] = j
-                    kept += 1
-            c[M.NEW_ADVERTISING] = kept
-            n_talkers = listen(
-                n_msgs, msg_target, msg_sentiment, kept, hits,
-                opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
-                talkers, n_talkers, in_list,
-                impact_positive, impact_negative, p_turn_negative, p_turn_positive, talk_steps,
-                listen_key, t, heard_pos, heard_neg, heard_ad, touched, c,
+        c[M.NEW_WORD_POSITIVE] = n_pos_words
+        c[M.NEW_WORD_NEGATIVE] = n_neg_words
+        n_ads = sample_agents(n, p_advertising, external_key, t, hits)
+        # Only the unaware and undecided are open to advertising.
+        kept = 0
+        for k in range(n_ads):
+            j = hits[k]
+            if opinion[j] == _UNAWARE or opinion[j] == _NEUTRAL:
+                hits[kept] = j
+                kept += 1
+        c[M.NEW_ADVERTISING] = kept
+        n_talkers = listen(
+            n_msgs, msg_target, msg_sentiment, kept, hits,
+            opinion, talk_until, customer, ever_aware, ever_positive, ever_negative,
+            talkers, n_talkers, in_list,
+            impact_positive, impact_negative, p_turn_negative, p_turn_positive, talk_steps,
+            listen_key, t, heard_pos, heard_neg, heard_ad, touched, c,
+        )
+        if p_purchase > 0.0 and c[M.N_BUYERS_LEFT] > 0:
+            n_hits = sample_agents(n, p_purchase, purchase_key, t, hits)
+            n_talkers = buy(
+                n_hits, hits, opinion, talk_until, customer, ever_aware, ever_positive,
+                ever_negative, talkers, n_talkers, in_list, satisfaction, talk_steps,
+                purchase_key, t, c,
             )
-            if p_purchase > 0.0 and c[M.N_BUYERS_LEFT] > 0:
-                n_hits = sample_agents(n, p_purchase, purchase_key, t, hits)
-                n_talkers = buy(
-                    n_hits, hits, opinion, talk_until, customer, ever_aware, ever_positive,
-                    ever_negative, talkers, n_talkers, in_list, satisfaction, talk_steps,
-                    purchase_key, t, c,
-                )
         n_talkers = retire_talkers(talkers, n_talkers, in_list, talk_until, opinion, t + 1, c)
         c[M.CUM_WORD_POSITIVE] += c[M.NEW_WORD_POSITIVE]
         c[M.CUM_WORD_NEGATIVE] += c[M.NEW_WORD_NEGATIVE]

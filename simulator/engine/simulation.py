@@ -104,9 +104,9 @@ def initial_state(graph: Graph, seeding: SeedingParams, wom: WomParams, keys: di
     in_list = np.zeros(n, np.uint8)
     in_list[seeds] = 1
     recount(state, c)
-    c[M.CUM_REACH] = int(state.ever_aware.sum())
-    c[M.CUM_POSITIVE] = int(state.ever_positive.sum())
-    c[M.CUM_NEGATIVE] = int(state.ever_negative.sum())
+    c[M.CUM_REACH] = np.count_nonzero(state.ever_aware)
+    c[M.CUM_POSITIVE] = np.count_nonzero(state.ever_positive)
+    c[M.CUM_NEGATIVE] = np.count_nonzero(state.ever_negative)
     c[M.CUM_CUSTOMERS] = c[M.N_CUSTOMERS]
     c[M.N_TALKING_POSITIVE] = int((state.opinion[seeds] == Opinion.POSITIVE).sum())
     c[M.N_TALKING_NEGATIVE] = int((state.opinion[seeds] == Opinion.NEGATIVE).sum())
@@ -115,14 +115,16 @@ def initial_state(graph: Graph, seeding: SeedingParams, wom: WomParams, keys: di
 
 def recount(state: AgentState, c: np.ndarray) -> None:
     """Set the ``n_`` counts in ``c`` from the arrays (O(n); start and checks only)."""
-    counts = np.bincount(state.opinion, minlength=4)
-    c[M.N_UNAWARE] = counts[Opinion.UNAWARE]
-    c[M.N_AWARE] = state.n - counts[Opinion.UNAWARE]
-    c[M.N_NEUTRAL] = counts[Opinion.NEUTRAL]
-    c[M.N_POSITIVE] = counts[Opinion.POSITIVE]
-    c[M.N_NEGATIVE] = counts[Opinion.NEGATIVE]
-    c[M.N_CUSTOMERS] = int(state.customer.sum())
-    c[M.N_BUYERS_LEFT] = int(((state.opinion == Opinion.POSITIVE) & (state.customer == 0)).sum())
+    # count_nonzero on int8 comparisons: bincount would widen the opinions to int64 first.
+    op = state.opinion
+    unaware = np.count_nonzero(op == Opinion.UNAWARE)
+    c[M.N_UNAWARE] = unaware
+    c[M.N_AWARE] = state.n - unaware
+    c[M.N_NEUTRAL] = np.count_nonzero(op == Opinion.NEUTRAL)
+    c[M.N_POSITIVE] = np.count_nonzero(op == Opinion.POSITIVE)
+    c[M.N_NEGATIVE] = np.count_nonzero(op == Opinion.NEGATIVE)
+    c[M.N_CUSTOMERS] = np.count_nonzero(state.customer)
+    c[M.N_BUYERS_LEFT] = np.count_nonzero((op == Opinion.POSITIVE) & (state.customer == 0))
 
 
 class Simulation:

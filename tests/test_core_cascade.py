@@ -1,0 +1,202 @@
+"""The one-call cascade (``simulator.core.cascade``) against the general step and the twin.
+
+The fast path must give the same numbers as the general step, draw for draw:
+the same series, final state and talker order (the next call's draws follow
+the list order), whether a run takes one call or one call per step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import pytest
+from numba import njit, uint64
+
+from simulator.core import metrics as M
+from simulator.core.cascade import (
+    SKIP_TABLE_BITS,
+    build_skip_table,
+    lookup_skip,
+    skip_from_bits,
+    table_skip,
+)
+from simulator.core.state import AgentState, Opinion
+from simulator.core.wom import advance
+from simulator.engine.run import replicate_keys
+from simulator.engine.simulation import Simulation, initial_state, recount
+from simulator.graphs import complete, erdos_renyi
+from simulator.rng import geometric_skip
+from simulator.sections import MarketParams, SeedingParams, WomParams
+from tests.twins_wom import twin_run
+
+NO_MARKET = MarketParams(p_advertising=0.0, p_purchase=0.0)
+
+
+def ic_wom(p: float, talk_steps: int = 1) -> WomParams:
+    """The independent cascade's word-of-mouth section (the fast path's domain)."""
+    return WomParams(p_positive=p, p_negative=0.0, talk_steps=talk_steps, impact_positive=1.0)
+
+
+def skip_table(p: float):
+    base = np.empty(1 << SKIP_TABLE_BITS, np.int64)
+    cut = np.empty(1 << SKIP_TABLE_BITS, np.uint64)
+    build_skip_table(math.log1p(-p), base, cut)
+    return base, cut
+
+
+@njit
+def count_table_mismatches(log_q, base, cut, n_draws, seed):
+    """Draws where the table's skip or next state differs from geometric_skip's."""
+    bad = 0
+    state = uint64(seed)
+    for _ in range(n_draws):
+        want, want_state = geometric_skip(state, log_q)
+        got, got_state = table_skip(state, log_q, base, cut)
+        if got != want or got_state != want_state:
+            bad += 1
+        state = want_state * uint64(3) + uint64(1)  # wander over the state space
+    return bad
+
+
+@pytest.mark.parametrize("p", [0.001, 0.01, 0.1, 0.2, 0.5, 0.9, 0.999])
+def test_skip_table_gives_the_logarithms_skip(p):
+    """Random draws, and the draws on both sides of every cut and bucket edge."""
+    log_q = math.log1p(-p)
+    base, cut = skip_table(p)
+    assert count_table_mismatches(log_q, base, cut, 200_000, 17) == 0
+    shift = 53 - SKIP_TABLE_BITS
+    for b in np.flatnonzero(base >= 0):
+        lo, hi = b << shift, ((b + 1) << shift) - 1
+        for r in {lo, lo + 1, hi - 1, hi, *range(int(cut[b]) - 3, int(cut[b]) + 3)}:
+            if lo <= r <= hi:
+                r = np.uint64(r)
+                assert lookup_skip(r, log_q, base, cut) == skip_from_bits(r, log_q), (b, int(r))
+
+
+def test_skip_table_resolves_most_draws_at_the_benchmark_t():
+    """At T = 0.1 (bench_peers) the table, not the logarithm, serves >= 99% of draws."""
+    base, _ = skip_table(0.1)
+    assert (base >= 0).mean() >= 0.99
+
+
+@pytest.mark.parametrize("talk_steps, p", [(1, 0.2), (3, 0.07)])
+def test_cascade_matches_slow_twin(talk_steps, p):
+    """Step counts, words and the end state (talker order included) match the twin."""
+    g = erdos_renyi(3000, 10, seed=5)
+    wom = ic_wom(p, talk_steps)
+    seeding = SeedingParams(n_seeds=4, initial_customers=0.02)
+    keys = replicate_keys(3, 1)
+    steps = 30
+    state, talkers, n_talkers, _, _ = initial_state(g, seeding, wom, keys)
+    final = {}
+    rows = twin_run(g, state.opinion, state.talk_until, state.customer, talkers[:n_talkers],
+                    wom, NO_MARKET, keys, steps, final=final)
+    sim = Simulation(g, seeding, wom, NO_MARKET, steps=steps, keys=keys, validate=True)
+    rep = sim.run_to_end()
+    for t, row in enumerate(rows, start=1):
+        for name in ("n_positive", "n_negative", "n_neutral", "n_talking_positive"):
+            assert rep.series[t, M.WOM_METRICS.index(name)] == row[name], (t, name)
+        assert rep.series[t, M.NEW_WORD_POSITIVE] == row["words"], t
+    assert rep.series[-1, M.CUM_POSITIVE] > 100  # a real outbreak, long enough to build the table
+    assert np.array_equal(rep.state.opinion, final["opinion"])
+    # The twin leaves talk_until of the silent as it was; the kernels reset it to -1.
+    talking = final["talk_until"] >= steps + 1
+    assert np.array_equal(rep.state.talk_until, np.where(talking, final["talk_until"], -1))
+    assert sim.talkers[: sim.n_talkers].tolist() == final["talkers"]
+
+
+def state_of(sim: Simulation) -> dict:
+    s = sim.state
+    return {**{k: getattr(s, k) for k in ("opinion", "talk_until", "customer", "ever_aware",
+                                            "ever_positive", "ever_negative")},
+            "series": sim.series, "talkers": sim.talkers[: sim.n_talkers], "in_list": sim.in_list}
+
+
+@pytest.mark.parametrize("talk_steps, p", [(1, 0.12), (2, 0.06), (4, 1.0), (1, 0.0)])
+def test_one_call_or_one_step_per_call_equals_general_path(talk_steps, p):
+    """Fast path in one call, fast path one step per call, general path: same everything."""
+    g = erdos_renyi(5000, 12, seed=8)
+    args = (g, SeedingParams(n_seeds=6, initial_customers=0.01), ic_wom(p, talk_steps), NO_MARKET)
+    keys = replicate_keys(9, 2)
+    whole = Simulation(*args, steps=40, keys=keys)
+    whole.run_to_end()
+    stepped = Simulation(*args, steps=40, keys=keys)
+    while not stepped.done:
+        stepped.step()
+    general = Simulation(*args, steps=40, keys=keys, fused=False)
+    general.run_to_end()
+    want = state_of(general)
+    for sim in (whole, stepped):
+        got = state_of(sim)
+        for name, arr in want.items():
+            assert np.array_equal(got[name], arr), name
+
+
+def test_entry_talkers_in_any_order():
+    """A talker list not sorted by talk_until (as a detractor turned fan leaves it) works too."""
+    g = erdos_renyi(2000, 10, seed=1)
+    rng = np.random.default_rng(4)
+    talk_steps, t0 = 4, 3
+    state = AgentState.empty(g.n)
+    fans = rng.choice(g.n, size=200, replace=False)
+    state.opinion[fans] = Opinion.POSITIVE
+    state.ever_aware[fans] = state.ever_positive[fans] = 1
+    listed = rng.permutation(fans)[:150]
+    state.talk_until[listed] = t0 + 1 + rng.integers(0, talk_steps, size=listed.size)
+    c0 = np.zeros(M.N_WOM_METRICS, np.int64)
+    recount(state, c0)
+    c0[M.CUM_REACH] = c0[M.CUM_POSITIVE] = fans.size
+
+    def run(fused):
+        s = state.copy()
+        talkers = np.zeros(g.n, np.int32)
+        talkers[: listed.size] = listed
+        in_list = np.zeros(g.n, np.uint8)
+        in_list[listed] = 1
+        c = c0.copy()
+        series = np.zeros((30, M.N_WOM_METRICS), np.int64)
+        n_talkers, last = advance(
+            g.indptr, g.indices, s.opinion, s.talk_until, s.customer, s.ever_aware,
+            s.ever_positive, s.ever_negative, talkers, listed.size, in_list, c,
+            0.15, 0.0, talk_steps, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0,
+            np.uint64(11), np.uint64(12), np.uint64(13), np.uint64(14), t0 + 1, 30, series, fused,
+        )
+        return s, talkers[:n_talkers], in_list, series, last
+
+    a, b = run(True), run(False)
+    assert a[4] == b[4] and a[3][a[4], M.CUM_POSITIVE] > 400
+    for name in ("opinion", "talk_until", "ever_aware", "ever_positive"):
+        assert np.array_equal(getattr(a[0], name), getattr(b[0], name)), name
+    for x, y in zip(a[1:4], b[1:4], strict=True):
+        assert np.array_equal(x, y)
+
+
+def test_everyone_reached_fills_the_talker_list():
+    """p = 1 on a complete graph: the list holds every agent; nothing is written past it."""
+    g = complete(60)
+    args = (g, SeedingParams(n_seeds=1), ic_wom(1.0, talk_steps=3), NO_MARKET)
+    keys = replicate_keys(1, 0)
+    fast = Simulation(*args, steps=6, keys=keys)
+    fast.step()
+    assert fast.n_talkers == g.n and fast.series[1, M.N_POSITIVE] == g.n
+    fast.run_to_end()
+    general = Simulation(*args, steps=6, keys=keys, fused=False)
+    general.run_to_end()
+    for name, arr in state_of(general).items():
+        assert np.array_equal(state_of(fast)[name], arr), name
+
+
+def test_cascade_same_numbers_on_one_and_two_threads():
+    g = erdos_renyi(4000, 10, seed=2)
+    args = (g, SeedingParams(n_seeds=3), ic_wom(0.2), NO_MARKET, 40, replicate_keys(4, 0))
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        a = Simulation(*args).run_to_end().series
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        b = Simulation(*args).run_to_end().series
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(a, b) and a[-1, M.CUM_POSITIVE] > 1000
