@@ -246,3 +246,14 @@ def test_every_bought_impression_is_delivered():
     paid = ts[(ts.step >= 3) & (ts.step <= 12)].new_impressions_paid
     assert (paid == 500).all()  # everyone is on the platform (p_leave = 0)
     assert ts[(ts.step < 3) | (ts.step > 12)].new_impressions_paid.sum() == 0
+
+
+def test_a_brand_post_seen_makes_people_aware():
+    """Sponsored posts alone (no word, no seeds): whoever saw one is aware, persuaded or not."""
+    ts, _ = run(seeding={"n_seeds": 0, "initial_customers": 0.0}, crisis={"step": -1},
+                brand={"posts_per_step": 0.0}, followers={"initial_followers": 0.0},
+                wom={"impact_positive": 0.2}, paid={"sponsored_per_step": 300})
+    for _, g in ts.groupby("replicate"):
+        assert g.new_impressions_paid.sum() > 0
+        assert (g.n_neutral > 0).any()  # saw a post, was not persuaded: aware, undecided
+        assert g.cum_reach.iloc[-1] == g.n_aware.iloc[-1] > g.n_positive.iloc[-1]

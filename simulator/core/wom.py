@@ -282,7 +282,7 @@ def decide(
                 new = _POS
             elif neg_ok:
                 new = _NEG
-            elif a + b + ad > 0:
+            elif a + b + ad + nb > 0:  # heard or saw something: aware, undecided
                 new = _NEUTRAL
         elif op == _POS and b > 0:
             u1, state = uniform(state)
