@@ -24,8 +24,10 @@ from simulator.graphs import erdos_renyi, social
 from simulator.platform import kernels as K
 from tests.twins_platform import (
     engagement_seen,
+    gather_candidates_twin,
     item_quantile_twin,
     ranked_seen,
+    select_and_act_twin,
     shortcut_background,
     top_k_background,
 )
@@ -314,6 +316,183 @@ def test_engagement_selection_matches_brute_force(likes):
     assert (pos + neg <= a).all()  # never more than the attention
     if likes[0] > likes[1]:
         assert pos.mean() > neg.mean()
+
+
+def step_inputs(n, degree, n_talkers, p, seed=0):
+    """One step's platform inputs with every kind of candidate and both signs of word.
+
+    Talkers of both opinions and of all ages (some past ``max_age``), agents off
+    the platform, items and a brand post with likes, followers with and without
+    the bell, sponsored posts and amplification; returns the kernels' arguments
+    as a dict.
+    """
+    rng = np.random.default_rng(seed)
+    g = erdos_renyi(n, degree, seed=seed + 1)
+    talkers = rng.choice(n, n_talkers, replace=False).astype(np.int32)
+    opinion = np.zeros(n, np.int8)
+    opinion[talkers] = np.where(rng.random(n_talkers) < 0.8, Opinion.POSITIVE, Opinion.NEGATIVE)
+    talk_until = np.full(n, -1, np.int32)
+    talk_until[talkers] = rng.integers(2, 13, n_talkers)  # step 10, talk_steps 3: ages 0..10
+    on_platform = (rng.random(n) > 0.02).astype(np.uint8)
+    item_likes = np.zeros(n, np.int32)
+    item_likes[talkers] = rng.poisson(0.3, n_talkers)
+    follower = (rng.random(n) < 0.2).astype(np.uint8)
+    bell = (follower & (rng.random(n) < 0.3)).astype(np.uint8)
+    return dict(
+        indptr=g.indptr, indices=g.indices, talkers=talkers, n_talkers=n_talkers, opinion=opinion,
+        talk_until=talk_until, on_platform=on_platform, item_likes=item_likes, follower=follower,
+        bell=bell, p_positive=p, p_negative=p / 2, talk_steps=3, max_age=7, amplification=1.5,
+        n_posts=2, brand_quality=0.8, brand_likes=7, n_sponsored=n // 10,
+        sponsor_pool=np.arange(n, dtype=np.int32), n_pool=n, wom_key=np.uint64(11),
+        feed_key=np.uint64(12), step=10,
+        attention=rng.integers(3, 16, n).astype(np.int16),
+    )
+
+
+GATHER_ARGS = ("indptr", "indices", "talkers", "n_talkers", "opinion", "talk_until", "on_platform",
+               "item_likes", "follower", "bell", "p_positive", "p_negative", "talk_steps",
+               "max_age", "amplification", "n_posts", "brand_quality", "brand_likes",
+               "n_sponsored", "sponsor_pool", "n_pool", "wom_key", "feed_key", "step")
+
+
+def gather(inp, cap):
+    """Call gather_candidates with buffers of ``cap`` slots: ``(count, words, buffers)``."""
+    bufs = (np.empty(cap, np.int32), np.empty(cap, np.int32), np.empty(cap, np.int8),
+            np.empty(cap, np.int8), np.empty(cap, np.float64), np.empty(cap, np.int64))
+    count, n_pos, n_neg = K.gather_candidates(*(inp[a] for a in GATHER_ARGS), *bufs)
+    return count, (n_pos, n_neg), bufs
+
+
+def as_table(cands):
+    """The twin's candidate list as the six buffer columns."""
+    cols = list(zip(*cands, strict=True))
+    return [np.array(c, dtype) for c, dtype in
+            zip(cols, (np.int32, np.int32, np.int8, np.int8, np.float64, np.int64), strict=True)]
+
+
+FEED = dict(background=125.0, max_age=7, decay=0.4, p_like=0.3, p_share=0.3, ad_tolerance=0.1,
+            ad_fatigue=0.5, p_leave=0.2, p_follow=0.2, p_bell=0.3, p_unbell=0.1)
+
+
+def act(inp, cands, policy, sigma=1.0):
+    """select_and_act and its twin on the same candidates; both outputs as dicts.
+
+    ``p_like`` is high, so many items are liked during the step and the
+    kernel's rankings drawn with the likes of the step's start are often redone.
+    """
+    n = inp["opinion"].size
+    state = {k: inp[k].copy() for k in ("follower", "bell", "on_platform", "item_likes")}
+    twin_state = {k: v.copy() for k, v in state.items()}
+    bufs = as_table(cands)
+    total = len(cands)
+    heard = [np.zeros(n, np.int32) for _ in range(3)]
+    touched = np.empty(n, np.int32)
+    m = np.zeros(len(K.PLATFORM_METRICS))
+    f = FEED
+    n_touched, brand_likes, brand_views, sharers = K.select_and_act(
+        total, *bufs, inp["opinion"], inp["talk_until"], state["follower"], state["bell"],
+        state["on_platform"], inp["attention"], state["item_likes"], policy, f["background"],
+        f["max_age"], f["decay"], sigma, f["p_like"], f["p_share"], f["ad_tolerance"],
+        f["ad_fatigue"], f["p_leave"], f["p_follow"], f["p_bell"], f["p_unbell"],
+        inp["brand_likes"], inp["talk_steps"], inp["feed_key"], inp["step"], *heard, touched,
+        np.empty(total, np.int64), m,
+    )
+    kernel = {"heard_pos": heard[0], "heard_neg": heard[1], "heard_brand": heard[2],
+              "touched": touched[:n_touched], "m": m, "brand_likes": brand_likes,
+              "brand_views": brand_views, "sharers": sharers, **state}
+    twin = select_and_act_twin(
+        cands, inp["opinion"], twin_state["follower"], twin_state["bell"],
+        twin_state["on_platform"], inp["attention"], twin_state["item_likes"], policy,
+        f["background"], f["max_age"], f["decay"], sigma, f["p_like"], f["p_share"],
+        f["ad_tolerance"], f["ad_fatigue"], f["p_leave"], f["p_follow"], f["p_bell"],
+        f["p_unbell"], inp["brand_likes"], inp["feed_key"], inp["step"],
+    )
+    return kernel, {**twin, **twin_state}
+
+
+def assert_same(kernel, twin):
+    for key, value in twin.items():
+        np.testing.assert_array_equal(kernel[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("n_talkers", [300, 2500])  # one block, and one block per thread
+def test_gather_candidates_matches_twin(n_talkers):
+    inp = step_inputs(4000, 30, n_talkers, 0.3)
+    cands, n_pos, n_neg = gather_candidates_twin(*(inp[a] for a in GATHER_ARGS))
+    count, words, bufs = gather(inp, 4 * len(cands))
+    assert count == len(cands) and words == (n_pos, n_neg)
+    for got, want in zip(bufs, as_table(cands), strict=True):
+        np.testing.assert_array_equal(got[:count], want)
+    sources = set(bufs[2][:count].tolist())
+    assert sources == {Source.FRIEND, Source.AMPLIFIED, Source.FOLLOWER, Source.NOTIFICATION,
+                       Source.PAID}
+
+
+def test_gather_candidates_asks_for_room():
+    """Buffers too small: a count above their size (retry), else every candidate, exactly.
+
+    With a block of talkers per thread each block has its own part of the
+    buffers, so a total that fits may still ask for room; twice the total
+    always fits.
+    """
+    inp = step_inputs(4000, 30, 2500, 0.3)
+    cands, _, _ = gather_candidates_twin(*(inp[a] for a in GATHER_ARGS))
+    want = as_table(cands)
+    total = len(cands)
+    for cap in (total // 3, total - 1, total, total + 7, 2 * total):
+        count, _, bufs = gather(inp, cap)
+        if count > cap:
+            assert cap < 2 * total
+            continue
+        assert count == total
+        for got, col in zip(bufs, want, strict=True):
+            np.testing.assert_array_equal(got[:count], col)
+
+
+@pytest.mark.parametrize("policy, sigma", [(3, 1.0), (3, 0.0), (1, 1.0), (2, 1.0), (0, 1.0)])
+def test_select_and_act_matches_twin(policy, sigma):
+    """Same seen items, likes, shares, follows, bell, leavers and counts as one agent at a time."""
+    inp = step_inputs(3000, 20, 600, 0.3, seed=policy)
+    cands, _, _ = gather_candidates_twin(*(inp[a] for a in GATHER_ARGS))
+    kernel, twin = act(inp, cands, policy, sigma)
+    assert_same(kernel, twin)
+    m = twin["m"]
+    assert m[K.P_LIKES] > 100 and m[K.P_FOLLOWS] > 0 and m[K.P_OVERLOADED] > 0
+    assert (twin["on_platform"] == 0).sum() > (inp["on_platform"] == 0).sum()  # some left
+
+
+def test_select_and_act_wide_ages_match_twin():
+    """Ages too wide for the packed record (a long-memory chronological feed) take another path."""
+    inp = step_inputs(3000, 20, 600, 0.3)
+    cands, _, _ = gather_candidates_twin(*(inp[a] for a in GATHER_ARGS))
+    cands = [(*c[:5], c[5] + 40_000 * (k % 2)) for k, c in enumerate(cands)]
+    kernel, twin = act(inp, cands, 1)
+    assert_same(kernel, twin)
+
+
+def test_kernels_match_twins_on_any_thread_count():
+    """Large enough for every parallel path (blocks of talkers, of candidates, ranking).
+
+    On 1 thread and on 2 the kernels give the twins' numbers exactly: the
+    parallel ranking uses the likes of the step's start and redoes what an
+    earlier like changed, which many do here.
+    """
+    inp = step_inputs(60_000, 30, 7000, 0.6)
+    cands, n_pos, n_neg = gather_candidates_twin(*(inp[a] for a in GATHER_ARGS))
+    assert len(cands) > 100_000  # above the kernels' thresholds for going parallel
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(threads)
+            count, words, bufs = gather(inp, 4 * len(cands))
+            assert count == len(cands) and words == (n_pos, n_neg)
+            for got, want in zip(bufs, as_table(cands), strict=True):
+                np.testing.assert_array_equal(got[:count], want)
+            kernel, twin = act(inp, cands, 3)
+            assert_same(kernel, twin)
+            assert len(twin["touched"]) > 20_000
+    finally:
+        numba.set_num_threads(before)
 
 
 # ------------------------------------------------------------------ reproducibility

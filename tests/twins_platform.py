@@ -7,6 +7,11 @@ item's score, sort candidates and background together, keep the top
 ``attention``. It uses NumPy's generator, not the kernel's counter-based
 draws, so it agrees *in distribution* only (the tests compare with KS and
 binomial tolerances).
+
+``gather_candidates`` and ``select_and_act`` have exact twins: the plain
+sequential loops (talker after talker, agent after agent) with the kernels'
+counter-based draws, which the kernels' grouping, packing, parallel ranking
+and thread blocks must reproduce number for number.
 """
 
 from __future__ import annotations
@@ -15,6 +20,14 @@ import math
 
 import numpy as np
 from scipy.stats import norm
+
+from simulator import rng
+from simulator.core.state import Opinion, Source
+from simulator.platform import kernels as K
+
+POS, NEG = int(Opinion.POSITIVE), int(Opinion.NEGATIVE)
+FRIEND, FOLLOWER, NOTIFICATION = int(Source.FRIEND), int(Source.FOLLOWER), int(Source.NOTIFICATION)
+AMPLIFIED, PAID = int(Source.AMPLIFIED), int(Source.PAID)
 
 
 def item_quantile_twin(policy, likes, quality, age, max_age, decay, sigma, u, u2):
@@ -72,3 +85,196 @@ def ranked_seen(quant, nb, attention, rng):
     allq = np.concatenate([np.asarray(quant, float), rng.random(nb)])
     top = np.argsort(-allq, kind="stable")[:attention]
     return np.isin(np.arange(len(quant)), top)
+
+
+# ------------------------------------------------------------------ exact twins
+# The kernels group candidates by target, pack them, rank in parallel with the
+# likes of the step's start and redo what a like changed. These twins do the
+# obvious thing instead: talker after talker, agent after agent, in Python, with
+# the same counter-based draws, so they must agree with the kernels exactly.
+# (Generator states go back into the kernels as uint64: a Python int above
+# 2**63 would not convert.)
+
+def key_for(stream, a, b):
+    return np.uint64(rng.key_for(np.uint64(stream), a, b))
+
+
+def uniform(state):
+    u, state = rng.uniform(state)
+    return u, np.uint64(state)
+
+
+def randint(state, n):
+    k, state = rng.randint(state, n)
+    return k, np.uint64(state)
+
+
+def next_success(state, pos, p, log_q):
+    pos, state = rng.next_success(state, pos, p, log_q)
+    return pos, np.uint64(state)
+
+
+def gather_candidates_twin(indptr, indices, talkers, n_talkers, opinion, talk_until, on_platform,
+                           item_likes, follower, bell, p_positive, p_negative, talk_steps, max_age,
+                           amplification, n_posts, brand_quality, brand_likes, n_sponsored,
+                           sponsor_pool, n_pool, wom_key, feed_key, step):
+    """Candidates, a list of ``(target, author, source, sentiment, quality, age)``; word counts."""
+    n = opinion.size
+    cands, words = [], {POS: 0, NEG: 0}
+    famp = np.uint64(feed_key) ^ np.uint64(0xA5A5A5A5)
+    for i in talkers[:n_talkers]:
+        s = opinion[i]
+        age = step - (talk_until[i] - talk_steps) - 1
+        if on_platform[i] == 0 or age > max_age or s not in (POS, NEG):
+            continue
+        p = p_positive if s == POS else p_negative
+        if p > 0.0:
+            # Each friend in turn hears with probability p: a geometric skip to the next one.
+            state = key_for(wom_key, step, i)
+            pos = indptr[i] - 1
+            while True:
+                pos, state = next_success(state, pos, p, math.log1p(-p) if p < 1.0 else -math.inf)
+                if pos >= indptr[i + 1]:
+                    break
+                words[s] += 1
+                if on_platform[indices[pos]]:
+                    cands.append((indices[pos], i, FRIEND, s, 1.0, age))
+        if amplification > 0.0 and item_likes[i] > 0:
+            expected = amplification * item_likes[i]
+            state = key_for(famp, step, i)
+            u, state = uniform(state)
+            for _ in range(int(expected) + (u < expected - math.floor(expected))):
+                j, state = randint(state, n)
+                if on_platform[j] and j != i:
+                    cands.append((j, i, AMPLIFIED, s, 1.0, age))
+    for j in range(n) if n_posts > 0 else ():
+        if follower[j] and on_platform[j]:
+            src = NOTIFICATION if bell[j] else FOLLOWER
+            cands += [(j, -1, src, POS, brand_quality, 0)] * n_posts
+    if amplification > 0.0 and brand_likes > 0:
+        expected = amplification * brand_likes
+        state = key_for(famp, step, n)
+        u, state = uniform(state)
+        for _ in range(int(expected) + (u < expected - math.floor(expected))):
+            j, state = randint(state, n)
+            if on_platform[j]:
+                cands.append((j, -1, AMPLIFIED, POS, brand_quality, 0))
+    if n_sponsored > 0 and n_pool > 0:
+        state = key_for(np.uint64(feed_key) ^ np.uint64(0x5A5A5A5A), step, n)
+        for _ in range(n_sponsored):
+            r, state = randint(state, n_pool)
+            if on_platform[sponsor_pool[r]]:
+                cands.append((sponsor_pool[r], -1, PAID, POS, brand_quality, 0))
+    return cands, words[POS], words[NEG]
+
+
+def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, item_likes,
+                        policy, background, max_age, decay, sigma, p_like, p_share, ad_tolerance,
+                        ad_fatigue, p_leave, p_follow, p_bell, p_unbell, brand_likes_in, feed_key,
+                        step):
+    """What :func:`select_and_act` does, one agent after another in increasing id.
+
+    ``cands`` is :func:`gather_candidates_twin`'s list. ``follower``, ``bell``,
+    ``on_platform`` and ``item_likes`` are changed in place. Returns a dict of
+    the outputs (``heard_pos``, ``heard_neg``, ``heard_brand``, ``touched``,
+    ``m``, ``brand_likes``, ``brand_views``, ``sharers``).
+    """
+    n = opinion.size
+    heard_pos, heard_neg, heard_brand = (np.zeros(n, np.int64) for _ in range(3))
+    m = np.zeros(len(K.PLATFORM_METRICS))
+    by_target = {}
+    for cand in cands:  # in gathering order within each agent
+        by_target.setdefault(int(cand[0]), []).append(cand)
+    touched = sorted(by_target)
+    impressions = {FRIEND: K.P_IMPRESSIONS_ORGANIC, FOLLOWER: K.P_IMPRESSIONS_FOLLOWER,
+                   NOTIFICATION: K.P_IMPRESSIONS_NOTIFICATION, AMPLIFIED: K.P_IMPRESSIONS_AMPLIFIED,
+                   PAID: K.P_IMPRESSIONS_PAID}
+    brand_likes = brand_views = 0
+    sharers = []
+    for j in touched:
+        items = by_target[j]
+        R = len(items)
+        state = key_for(feed_key, step, j)
+        # Quantiles with the likes as they are now (earlier agents' likes count).
+        quant = np.empty(R)
+        seen = np.zeros(R, np.uint8)
+        for r, (_, author, src, _, q, age) in enumerate(items):
+            if src in (NOTIFICATION, PAID):  # placed in the feed, not ranked
+                seen[r], quant[r] = 1, 2.0
+                continue
+            likes = item_likes[author] if author >= 0 else brand_likes_in
+            u, state = uniform(state)
+            u2, state = uniform(state)
+            quant[r] = K.item_quantile(policy, likes, q, age, max_age, decay, sigma, u, u2)
+        if policy == 0:
+            seen[:] = 1
+        else:
+            u, state = uniform(state)
+            nb = 0
+            if background > 50.0:  # Poisson(background), normal approximation
+                u2, state = uniform(state)
+                z = math.sqrt(-2.0 * math.log(max(u, 1e-300))) * math.cos(2.0 * math.pi * u2)
+                nb = max(0, int(background + math.sqrt(background) * z + 0.5))
+            elif background > 0.0:
+                p = cum = math.exp(-background)
+                while u > cum and nb < 10_000:
+                    nb += 1
+                    p *= background / nb
+                    cum += p
+            K._select_ranked(quant, seen, R, nb, attention[j], np.empty(R, np.int64),
+                             key_for(np.uint64(feed_key) ^ np.uint64(0x3C3C3C3C), step, j))
+        # What the seen items do.
+        n_seen = int(seen.sum())
+        n_paid = sum(1 for r in range(R) if seen[r] and items[r][2] == PAID)
+        fatigue = 1.0
+        if n_paid > 0 and n_paid > ad_tolerance * max(attention[j], n_seen):
+            fatigue = ad_fatigue
+            m[K.P_OVERLOADED] += 1
+            if p_leave > 0.0:
+                u, state = uniform(state)
+                if u < p_leave:
+                    on_platform[j] = 0
+        shared = False
+        for r, (_, author, src, sent, q, _) in enumerate(items):
+            if not seen[r]:
+                continue
+            m[impressions[src]] += 1
+            if author >= 0:
+                if sent == POS:
+                    heard_pos[j] += 1
+                else:
+                    heard_neg[j] += 1
+            else:
+                heard_brand[j] += 1
+                brand_views += src in (FOLLOWER, NOTIFICATION)
+            u, state = uniform(state)
+            if u < p_like * q * fatigue:
+                m[K.P_LIKES] += 1
+                if author >= 0:
+                    item_likes[author] += 1
+                else:
+                    brand_likes += 1
+                u, state = uniform(state)
+                if u < p_share and opinion[j] == sent and not shared:
+                    shared = True
+                    m[K.P_SHARES] += 1
+            if author < 0:
+                if follower[j] == 0:
+                    if opinion[j] != NEG:
+                        u, state = uniform(state)
+                        if u < p_follow * q:
+                            follower[j] = 1
+                            m[K.P_FOLLOWS] += 1
+                elif bell[j] == 0:
+                    u, state = uniform(state)
+                    if u < p_bell:
+                        bell[j] = 1
+                elif src == NOTIFICATION and p_unbell > 0.0:
+                    u, state = uniform(state)
+                    if u < p_unbell:
+                        bell[j] = 0
+        if shared:
+            sharers.append(j)
+    return {"heard_pos": heard_pos, "heard_neg": heard_neg, "heard_brand": heard_brand,
+            "touched": np.array(touched, np.int64), "m": m, "brand_likes": brand_likes,
+            "brand_views": brand_views, "sharers": np.array(sharers, np.int64)}
