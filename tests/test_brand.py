@@ -257,3 +257,26 @@ def test_a_brand_post_seen_makes_people_aware():
         assert g.new_impressions_paid.sum() > 0
         assert (g.n_neutral > 0).any()  # saw a post, was not persuaded: aware, undecided
         assert g.cum_reach.iloc[-1] == g.n_aware.iloc[-1] > g.n_positive.iloc[-1]
+
+
+def test_an_old_brand_post_leaves_the_feed():
+    """Bought likes keep the latest post amplified only until it is older than feed.max_age.
+
+    200 bought likes a day at one impression per like: a visible post gets
+    about 200 amplified impressions a day. What is left on older days is
+    people's word (a follower who shares starts talking), a handful at most.
+    """
+    ts, _ = run(brand={"posts_per_step": 0.1}, paid={"bought_likes_per_step": 200},
+                feed={"amplification": 1.0, "max_age": 3}, crisis={"step": -1},
+                seeding={"n_seeds": 0}, market={"p_purchase": 0.0})
+    for _, g in ts.groupby("replicate"):
+        last_post, old_days = -1, 0
+        for row in g.itertuples():
+            if row.new_brand_posts:
+                last_post = row.step
+            elif last_post >= 0 and row.step - last_post > 3:
+                old_days += 1
+                assert row.new_impressions_amplified < 20  # the post has left the feed
+            if last_post >= 0 and 0 < row.step - last_post <= 3:
+                assert row.new_impressions_amplified > 100  # still in the feed, still amplified
+        assert old_days > 0

@@ -132,6 +132,7 @@ class Platform:
         self.item_likes = np.zeros(n, np.int32)
         self.brand_likes = 0
         self.has_posted = False
+        self.last_post_step = -1
         self.cap = 1024 + 4 * n
         self._alloc(self.cap)
         self.heard_brand = np.zeros(n, np.int32)
@@ -226,6 +227,7 @@ class Platform:
         cost += posts * brand.cost_per_post
         if posts:
             self.has_posted = True
+            self.last_post_step = t
             self.brand_likes = 0  # a new post starts with no likes
         paid_now = paid.active_at(t)
         if paid_now:
@@ -241,7 +243,11 @@ class Platform:
                 sim.in_list, self.item_likes, wom.talk_steps, t - 1, c,
             )
         # Between posts the latest one stays visible; before the first there is nothing to show.
-        brand_visible = posts > 0 or (self.has_posted and self.brand_likes > 0 and self.brand_on(t))
+        # and once it is older than feed.max_age it leaves the feed, like any item.
+        brand_visible = posts > 0 or (
+            self.has_posted and self.brand_likes > 0 and self.brand_on(t)
+            and t - self.last_post_step <= feed.max_age
+        )
         gather_args = (
             sim.graph.indptr, sim.graph.indices, sim.talkers, sim.n_talkers, s.opinion,
             s.talk_until, s.on_platform, self.item_likes, s.follower, s.bell,
