@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.results import Results, _atomic_write, ci95
-from simulator.engine.run import make_graph, run
+from simulator.engine.run import make_graph, run, run_settings
 from simulator.errors import ConfigError
 
 ProgressCallback = Callable[[int, int], None]
@@ -233,12 +233,7 @@ def compare(
     """
     names = select_variants(scenario, variants)
     scenarios = variant_scenarios(scenario, names)
-    seed = scenario.run.seed if seed is None else int(seed)
-    replicates = scenario.run.replicates if replicates is None else int(replicates)
-    steps = scenario.run.steps if steps is None else int(steps)
-    for key, value, low in (("seed", seed, 0), ("replicates", replicates, 1), ("steps", steps, 1)):
-        if value < low:
-            raise ConfigError(f"run.{key} = {value} is out of range; allowed: {key} >= {low}")
+    seed, replicates, steps = run_settings(scenario, seed, replicates, steps)
     total = len(names) * replicates
     # One graph per distinct [graph] section (compared with ==, never rebuilt).
     graphs: list[tuple[Any, Any]] = []

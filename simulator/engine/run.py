@@ -44,6 +44,18 @@ def make_graph(scenario: Any, seed: int, replicate: int | None = None) -> Graph:
     return build_graph(scenario.graph, seed=graph_seed(seed, replicate), base_dir=scenario.base_dir)
 
 
+def run_settings(scenario: Any, seed: int | None, replicates: int | None,
+                 steps: int | None) -> tuple[int, int, int]:
+    """``(seed, replicates, steps)``: the given values, else the scenario's ``[run]``; checked."""
+    seed = scenario.run.seed if seed is None else int(seed)
+    replicates = scenario.run.replicates if replicates is None else int(replicates)
+    steps = scenario.run.steps if steps is None else int(steps)
+    for key, value, low in (("replicates", replicates, 1), ("steps", steps, 1), ("seed", seed, 0)):
+        if value < low:
+            raise ConfigError(f"run.{key} = {value} is out of range; allowed: {key} >= {low}")
+    return seed, replicates, steps
+
+
 def run(
     scenario: Any,
     seed: int | None = None,
@@ -78,16 +90,8 @@ def run(
     >>> len(res.timeseries), sorted(res.summary["mean"])[:3]
     (62, ['aware', 'bell', 'cost'])
     """
-    seed = scenario.run.seed if seed is None else int(seed)
-    replicates = scenario.run.replicates if replicates is None else int(replicates)
-    steps = scenario.run.steps if steps is None else int(steps)
+    seed, replicates, steps = run_settings(scenario, seed, replicates, steps)
     validate = scenario.run.validate if validate is None else bool(validate)
-    if replicates < 1:
-        raise ConfigError(f"run.replicates = {replicates} is out of range; allowed: replicates >= 1")
-    if steps < 1:
-        raise ConfigError(f"run.steps = {steps} is out of range; allowed: steps >= 1")
-    if seed < 0:
-        raise ConfigError(f"run.seed = {seed} is out of range; allowed: seed >= 0")
     t0 = time.perf_counter()
     shared = graph if graph is not None else (
         None if scenario.run.resample_graph else make_graph(scenario, seed)
