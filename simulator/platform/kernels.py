@@ -258,6 +258,24 @@ def _gather_word_blocks(
     return found, words_pos, words_neg, part
 
 
+@njit(cache=True, inline="always")
+def _put_brand_item(k, j, source, quality, buf_target, buf_author, buf_source, buf_sent,
+                    buf_quality, buf_age):
+    """Write a brand item for agent ``j`` at slot ``k`` if it fits; return ``k + 1``.
+
+    Brand items have no author (-1), are positive and fresh. Friends' word is
+    written inline in :func:`_gather_word`, its hot loop.
+    """
+    if k < buf_target.size:
+        buf_target[k] = j
+        buf_author[k] = -1
+        buf_source[k] = source
+        buf_sent[k] = _POS
+        buf_quality[k] = quality
+        buf_age[k] = 0
+    return k + 1
+
+
 @njit(cache=True)
 def gather_candidates(
     indptr, indices, talkers, n_talkers, opinion, talk_until, on_platform, item_likes,
@@ -311,20 +329,14 @@ def gather_candidates(
             p_positive, p_negative, talk_steps, max_age, amplification, wom_key, feed_key, step,
             0, cap, buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
         )
-    # Brand items: no author (-1), positive, the brand's quality, fresh.
+    # Brand posts to followers (as notifications to bell subscribers).
     if n_posts > 0:
         for j in range(n):
             if follower[j] and on_platform[j]:
                 src = _NOTIFICATION if bell[j] else _FOLLOWER
                 for _ in range(n_posts):
-                    if k < cap:
-                        buf_target[k] = j
-                        buf_author[k] = -1
-                        buf_source[k] = src
-                        buf_sent[k] = _POS
-                        buf_quality[k] = brand_quality
-                        buf_age[k] = 0
-                    k += 1
+                    k = _put_brand_item(k, j, src, brand_quality, buf_target, buf_author,
+                                        buf_source, buf_sent, buf_quality, buf_age)
     # Brand posts amplified on their likes (real or bought).
     if amplification > 0.0 and brand_likes > 0:
         expected = amplification * brand_likes
@@ -334,28 +346,16 @@ def gather_candidates(
         for _ in range(m):
             j, state = randint(state, n)
             if on_platform[j]:
-                if k < cap:
-                    buf_target[k] = j
-                    buf_author[k] = -1
-                    buf_source[k] = _AMPLIFIED
-                    buf_sent[k] = _POS
-                    buf_quality[k] = brand_quality
-                    buf_age[k] = 0
-                k += 1
+                k = _put_brand_item(k, j, _AMPLIFIED, brand_quality, buf_target, buf_author,
+                                    buf_source, buf_sent, buf_quality, buf_age)
     if n_sponsored > 0 and n_pool > 0:
         state = key_for(feed_key ^ np.uint64(0x5A5A5A5A), step, n)
         for _ in range(n_sponsored):
             r, state = randint(state, n_pool)
             j = sponsor_pool[r]
             if on_platform[j]:
-                if k < cap:
-                    buf_target[k] = j
-                    buf_author[k] = -1
-                    buf_source[k] = _PAID
-                    buf_sent[k] = _POS
-                    buf_quality[k] = brand_quality
-                    buf_age[k] = 0
-                k += 1
+                k = _put_brand_item(k, j, _PAID, brand_quality, buf_target, buf_author,
+                                    buf_source, buf_sent, buf_quality, buf_age)
     return k, n_pos, n_neg
 
 
