@@ -122,13 +122,12 @@ class CrisisDesk:
         )
         return int(answered)
 
-    def take_down(self, state, t: int) -> bool:
-        """Take the page down at the detection step (policy ``take_down``); True if now down."""
+    def take_down(self, state, t: int) -> None:
+        """Take the page down at the detection step (policy ``take_down``)."""
         if self.crisis.response == "take_down" and not self.page_down and self.acting(t):
             self.page_down = True
             state.follower[:] = 0
             state.bell[:] = 0
-        return self.page_down
 
     def p_negative(self, p_negative: float) -> float:
         """Negative word's per-friend probability, louder once the page is down."""
