@@ -1,0 +1,113 @@
+"""The checked-in baseline of the shipped scenarios: a number never changes by accident.
+
+Every shipped scenario (``scenarios/**/*.toml``), its base and each of its
+variants, runs shrunk to test size (at most 3,000 agents, its own number of
+steps, two replicates, seed 7); one larger case (the full platform model at
+60,000 agents) takes the kernels' multi-threaded branches. For each, ``scenarios.json`` keeps a SHA-256
+fingerprint of the whole time-series table (every column, every row, every
+bit) and the mean final metrics, so a failing comparison says *what* moved.
+
+``tests/test_baseline.py`` runs the same and compares. A deliberate change of
+the dynamics regenerates the file with::
+
+    python tests/baseline/make_baseline.py
+
+and the commit that does so says why the numbers moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = Path(__file__).with_name("scenarios.json")
+SEED = 7
+REPLICATES = 2
+MAX_AGENTS = 3_000
+
+
+def scenario_files() -> list[Path]:
+    return sorted((ROOT / "scenarios").rglob("*.toml"))
+
+
+def cases() -> list[tuple[str, object]]:
+    """``(case id, scenario)`` for every shipped scenario's base and variants, shrunk."""
+    import simulator
+
+    out = []
+    for path in scenario_files():
+        sc = simulator.Scenario.load(path)
+        over = {"run.replicates": REPLICATES, "run.seed": SEED}
+        if sc.graph.kind != "edgelist":
+            over["graph.n"] = min(sc.graph.n, MAX_AGENTS)
+        sc = sc.with_overrides(over)
+        rel = path.relative_to(ROOT / "scenarios").as_posix()
+        out.append((rel, sc))
+        for name in sc.variants:
+            out.append((f"{rel}/{name}", sc.variant(name)))
+    out.append(("large/full_platform", large_full_platform()))
+    return out
+
+
+def large_full_platform():
+    """The full platform model of ``experiments/bench_platform.py``, big enough that
+    every kernel takes its multi-threaded branch (many talkers, candidates, targets)."""
+    import simulator
+
+    return simulator.Scenario.from_dict({
+        "graph": {"kind": "erdos_renyi", "n": 60_000, "mean_degree": 60},
+        "seeding": {"n_seeds": 100},
+        "wom": {"p_positive": 0.1},
+        "feed": {"policy": "engagement", "amplification": 1.0},
+        "followers": {"enabled": True, "initial_followers": 0.1, "initial_bell": 0.02},
+        "brand": {"strategy": "spontaneous"},
+        "paid": {"sponsored_per_step": 10_000, "influencers": 100, "bought_likes_per_step": 100},
+        "run": {"steps": 40, "replicates": 1, "seed": SEED},
+    })
+
+
+def fingerprint(timeseries) -> str:
+    """SHA-256 of every column of the table (name, dtype and bytes), in name order."""
+    h = hashlib.sha256()
+    for col in sorted(timeseries.columns):
+        values = np.ascontiguousarray(timeseries[col].to_numpy())
+        h.update(col.encode())
+        h.update(str(values.dtype).encode())
+        h.update(values.tobytes())
+    return h.hexdigest()
+
+
+def _clean(x: float):
+    return None if isinstance(x, float) and math.isnan(x) else float(f"{x:.12g}")
+
+
+def measure(scenario) -> dict:
+    """The fingerprint and the mean finals of one case."""
+    import simulator
+
+    res = simulator.run(scenario, validate=True)
+    finals = res.finals.drop(columns=["replicate"]).mean(numeric_only=True)
+    return {
+        "timeseries_sha256": fingerprint(res.timeseries),
+        "columns": list(res.timeseries.columns),
+        "rows": int(len(res.timeseries)),
+        "final_means": {k: _clean(float(v)) for k, v in finals.items()},
+    }
+
+
+def main() -> int:
+    data = {cid: measure(sc) for cid, sc in cases()}
+    BASELINE.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {BASELINE.relative_to(ROOT)}: {len(data)} cases")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
