@@ -126,7 +126,7 @@ def ours(make, replicates: int, repeats: int) -> dict:
     import dask
     from distributed import Client, LocalCluster
 
-    from simulator.engine.run import graph_seed
+    from simulator.rng import graph_seed
 
     exp = make(replicates)
     out = {"runs": exp.n_runs}
@@ -173,7 +173,7 @@ CEILING_CHILD = r"""
 import sys, time
 sys.path.insert(0, sys.argv[2])
 from experiments.bench_sweep import ic_experiment
-from simulator.engine.run import graph_seed
+from simulator.rng import graph_seed
 from simulator.sweep.worker import cached_graph, run_one
 exp = ic_experiment(1)
 sc = exp.scenario.with_overrides({"wom.p_positive": 0.1})

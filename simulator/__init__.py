@@ -2,11 +2,13 @@
 
 Layers point one way (see the folder layout)::
 
-    rng, graphs (numba kernels, CSR arrays)
-      -> core (agent state, word-of-mouth kernels)
-        -> engine (one step, one run, results)
-          -> scenario files, experiments
-            -> Mesa model, CLI, web page
+    rng, errors, params (every scenario section)
+      -> state (agent arrays, talker list, the table of series)
+        -> kernels (numba), graphs (CSR arrays and their generators)
+          -> components (one mechanism each: its phases)
+            -> engine (the step plan, one replicate, a run, results)
+              -> scenario files, compare, sweep, experiments
+                -> Mesa model, CLI, web page
 
 The core never imports Mesa, Solara or matplotlib; those live behind extras.
 """

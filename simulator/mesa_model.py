@@ -27,12 +27,14 @@ from typing import Any
 import mesa
 import numpy as np
 
-from simulator.core import metrics as M
-from simulator.core.state import Opinion
-from simulator.engine.run import graph_seed, make_graph, replicate_keys
+from simulator.engine.run import make_graph
 from simulator.engine.simulation import Simulation
 from simulator.errors import ConfigError
+from simulator.params import check_seeds_fit
+from simulator.rng import graph_seed, replicate_keys
 from simulator.scenario import Scenario
+from simulator.state import metrics as M
+from simulator.state.agents import Opinion
 
 #: Model keyword -> scenario key. Keywords are the scenario keys as Python names.
 PARAMETERS: dict[str, str] = {
@@ -73,7 +75,7 @@ DEFAULT_SCENARIO: dict[str, Any] = {
 }
 
 #: Metrics the DataCollector records every step (the engine's public metrics).
-REPORTED = tuple(m for m in M.WOM_METRICS if m not in M.INTERNAL_METRICS)
+REPORTED = tuple(M.COUNT_NAMES[i] for i in M.PUBLIC_COUNT_POSITIONS)
 
 OPINION_NAMES = {int(o): o.name.lower() for o in Opinion}
 
@@ -182,17 +184,13 @@ class ViralityModel(mesa.Model):
         replicate = 0 if sc.run.resample_graph else None
         self.graph = make_graph(sc, self.seed, replicate)
         self.graph_seed = graph_seed(self.seed, replicate)
-        if sc.seeding.n_seeds > self.graph.n:
-            raise ConfigError(
-                f"seeding.n_seeds = {sc.seeding.n_seeds} is out of range; "
-                f"allowed: 0 <= n_seeds <= number of agents ({self.graph.n})"
-            )
+        check_seeds_fit(sc.seeding, self.graph.n)
         self.simulation = Simulation(
-            self.graph, sc.seeding, sc.wom, sc.market, sc.run.steps,
-            replicate_keys(self.seed, 0), validate=sc.run.validate, platform=sc.platform,
+            self.graph, sc.model, sc.run.steps, replicate_keys(self.seed, 0),
+            validate=sc.run.validate,
         )
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(i) for i, name in enumerate(M.WOM_METRICS)
+            model_reporters={name: _reporter(i) for i, name in enumerate(M.COUNT_NAMES)
                              if name in REPORTED}
         )
         self.datacollector.collect(self)
@@ -219,7 +217,7 @@ class ViralityModel(mesa.Model):
 
     @property
     def state(self):
-        """The agent arrays (:class:`~simulator.core.state.AgentState`)."""
+        """The agent arrays (:class:`~simulator.state.AgentState`)."""
         return self.simulation.state
 
     def talking(self) -> np.ndarray:
@@ -231,7 +229,7 @@ class ViralityModel(mesa.Model):
     def counts(self) -> dict[str, int]:
         """The metrics at the current step, by name."""
         row = self.simulation.series[self.simulation.t]
-        return {name: int(row[i]) for i, name in enumerate(M.WOM_METRICS) if name in REPORTED}
+        return {name: int(row[i]) for i, name in enumerate(M.COUNT_NAMES) if name in REPORTED}
 
     def parameters(self) -> dict[str, Any]:
         """The model's keywords and their values in this run (plus ``seed``)."""
@@ -315,7 +313,7 @@ def _keys_left_behind(scenario: Scenario, kind: str) -> dict[str, Any]:
     leaving ``stochastic_block``), so changing ``graph_kind`` alone is enough."""
     import dataclasses
 
-    from simulator.graphs.params import APPLIES_TO, GraphParams
+    from simulator.params.graph import APPLIES_TO, GraphParams
 
     defaults = {f.name: f.default for f in dataclasses.fields(GraphParams)}
     current = scenario.graph
@@ -331,5 +329,5 @@ def _reporter(column: int):
         sim = model.simulation
         return int(sim.series[sim.t, column])
 
-    report.__name__ = M.WOM_METRICS[column]
+    report.__name__ = M.COUNT_NAMES[column]
     return report

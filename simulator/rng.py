@@ -6,13 +6,17 @@ kernel derives a private generator from ``(stream key, step, agent)`` with the
 SplitMix64 mixer, so a draw depends only on *what* is being decided, never on
 which thread decides it or in what order.
 
-Stream keys come from one :class:`numpy.random.SeedSequence` per run, spawned
-once per replicate and then split into named streams (graph, seeding, word of
-mouth, ...): the same name gives the same draws across strategies, which is what
-makes common random numbers work.
+This module is also the one registry of seeds and streams: the spawn keys of
+a run's :class:`numpy.random.SeedSequence` (the graph, each replicate, a
+sweep's common random numbers and design), the named streams of a replicate
+(:class:`StreamKeys`: seeding, word of mouth, listening, ...) and the salted
+sub-streams of the feed. The same name gives the same draws across
+strategies, which is what makes common random numbers work.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, uint64
@@ -22,8 +26,12 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
-STREAM_NAMES = (
-    "graph",
+#: Slots of a replicate's seed sequence, in spawn order: the order fixes every key,
+#: so a new stream is appended, never inserted. Two slots are reserved because
+#: earlier versions spawned them: the graph is seeded by its own spawn key
+#: (:data:`GRAPH_SPAWN_KEY`) and paid promotion draws from feed sub-streams.
+_SPAWNED = (
+    "graph",  # reserved
     "seeding",
     "external",
     "wom",
@@ -32,9 +40,44 @@ STREAM_NAMES = (
     "feed",
     "followers",
     "brand",
-    "paid",
+    "paid",  # reserved
     "crisis",
 )
+_RESERVED = frozenset({"graph", "paid"})
+
+#: Sub-streams of the ``feed`` stream, made by XOR with a salt: the platform's
+#: amplification of liked items, sponsored impressions, and feed-slot selection.
+FEED_SALTS = {"amplify": 0xA5A5A5A5, "sponsor": 0x5A5A5A5A, "slots": 0x3C3C3C3C}
+
+#: Spawn keys of one run's :class:`numpy.random.SeedSequence`, by what they seed.
+GRAPH_SPAWN_KEY = 0  # (0,): the shared graph; (0, r): replicate r's own graph
+REPLICATE_SPAWN_KEY = 1  # (1, r): replicate r's streams (a sweep's run r without CRN)
+CRN_SPAWN_KEY = 2  # (2, r): a sweep's replicate r under common random numbers
+DESIGN_SPAWN_KEY = 3  # (3,): a sweep's random design
+
+
+class StreamKeys(NamedTuple):
+    """The 64-bit keys of one replicate's named streams (numba reads them as fields).
+
+    Every random decision of a replicate draws from one of these, keyed further
+    by step and agent (:func:`key_for`): the same name gives the same draws in
+    every variant, which is what makes common random numbers work.
+    """
+
+    seeding: np.uint64  #: who the seeds are
+    external: np.uint64  #: advertising outside the platform (the Bass p)
+    wom: np.uint64  #: who passes word to whom
+    listen: np.uint64  #: whether a listener is persuaded
+    purchase: np.uint64  #: initial customers, who buys, who is disappointed
+    feed: np.uint64  #: attention, ranking and engagement
+    followers: np.uint64  #: first followers, churn
+    brand: np.uint64  #: the brand's posts
+    crisis: np.uint64  #: the failure's victims, answered complainers won back
+    amplify: np.uint64  #: feed sub-stream: impressions beyond the author's friends
+    sponsor: np.uint64  #: feed sub-stream: who sees sponsored impressions
+    slots: np.uint64  #: feed sub-stream: background items against candidates
+
+
 
 
 @njit(cache=True, inline="always")
@@ -112,18 +155,69 @@ def next_success(state, pos, p, log_q):
     return pos + skip + 1, state
 
 
-def stream_keys(seed_seq: np.random.SeedSequence) -> dict[str, int]:
-    """Named 64-bit stream keys derived from one seed sequence.
+def stream_keys(seed_seq: np.random.SeedSequence) -> StreamKeys:
+    """The named stream keys derived from one seed sequence.
 
     >>> keys = stream_keys(np.random.SeedSequence(1))
-    >>> keys == stream_keys(np.random.SeedSequence(1)), sorted(keys)[:3]
-    (True, ['brand', 'crisis', 'external'])
+    >>> keys == stream_keys(np.random.SeedSequence(1)), keys.wom.dtype
+    (True, dtype('uint64'))
     """
-    children = seed_seq.spawn(len(STREAM_NAMES))
-    return {
-        name: int(child.generate_state(1, dtype=np.uint64)[0])
-        for name, child in zip(STREAM_NAMES, children, strict=True)
+    children = seed_seq.spawn(len(_SPAWNED))
+    spawned = {
+        name: np.uint64(child.generate_state(1, dtype=np.uint64)[0])
+        for name, child in zip(_SPAWNED, children, strict=True)
+        if name not in _RESERVED
     }
+    salted = {name: spawned["feed"] ^ np.uint64(salt) for name, salt in FEED_SALTS.items()}
+    return StreamKeys(**spawned, **salted)
+
+
+def replicate_keys(seed: int, replicate: int) -> StreamKeys:
+    """Named stream keys for replicate ``replicate`` of a run seeded with ``seed``."""
+    return stream_keys(np.random.SeedSequence(seed, spawn_key=(REPLICATE_SPAWN_KEY, replicate)))
+
+
+def replicate_record(seed: int, replicate: int) -> dict:
+    """How results record replicate ``replicate``'s seed (enough to rebuild its keys)."""
+    return {"entropy": seed, "spawn_key": [REPLICATE_SPAWN_KEY, replicate]}
+
+
+def graph_seed(seed: int, replicate: int | None = None) -> int:
+    """The integer seed the graph generator gets (per replicate if resampling)."""
+    spawn_key = (GRAPH_SPAWN_KEY,) if replicate is None else (GRAPH_SPAWN_KEY, replicate)
+    ss = np.random.SeedSequence(seed, spawn_key=spawn_key)
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def run_seed(master_seed: int, run: int, replicates: int, common_random_numbers: bool = False) -> int:
+    """The integer seed of run ``run`` of a sweep seeded with ``master_seed``.
+
+    ``SeedSequence(master_seed, spawn_key=(1, run))``; with common random
+    numbers ``spawn_key=(2, replicate)``, so replicate ``r`` of every design
+    point sees the same draws. A run's seed depends on nothing else: not on
+    workers, chunks or order.
+
+    >>> run_seed(7, 0, 3) == run_seed(7, 0, 5), run_seed(7, 1, 3) == run_seed(7, 0, 3)
+    (True, False)
+    """
+    key = (CRN_SPAWN_KEY, run % replicates) if common_random_numbers else (REPLICATE_SPAWN_KEY, run)
+    ss = np.random.SeedSequence(master_seed, spawn_key=key)
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def design_seed(master_seed: int) -> int:
+    """The seed of a sweep's random design (Latin hypercube, Sobol, ...)."""
+    return int(np.random.SeedSequence(master_seed, spawn_key=(DESIGN_SPAWN_KEY,)).generate_state(1)[0])
+
+
+def numpy_generator(key, *more: int) -> np.random.Generator:
+    """A NumPy generator for draws made outside the kernels (a stream key, then e.g. a step).
+
+    ``numpy_generator(k)`` seeds PCG64 with the key itself and
+    ``numpy_generator(k, t)`` with the list ``[k, t]``: two different streams.
+    """
+    seed = [int(key), *map(int, more)] if more else int(key)
+    return np.random.Generator(np.random.PCG64(seed))
 
 
 def seed_key(seed: int) -> int:

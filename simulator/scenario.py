@@ -29,30 +29,22 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import ConfigError, suggest
-from simulator.graphs.params import GraphParams
-from simulator.params import Section
-from simulator.platform.sections import (
+from simulator.params import (
+    SECTIONS,
     BrandParams,
     CrisisParams,
     FeedParams,
     FollowerParams,
+    GraphParams,
+    MarketParams,
+    ModelParams,
     PaidParams,
+    RunParams,
+    SeedingParams,
+    WomParams,
+    check_seeds_fit,
 )
-from simulator.sections import MarketParams, RunParams, SeedingParams, WomParams
 
-#: Section name -> parameter class. Later layers register theirs here.
-SECTIONS: dict[str, type[Section]] = {
-    "graph": GraphParams,
-    "run": RunParams,
-    "seeding": SeedingParams,
-    "wom": WomParams,
-    "market": MarketParams,
-    "feed": FeedParams,
-    "followers": FollowerParams,
-    "brand": BrandParams,
-    "paid": PaidParams,
-    "crisis": CrisisParams,
-}
 _META_KEYS = ("name", "description", "variants")
 
 
@@ -163,12 +155,9 @@ class Scenario:
         return scenario
 
     def check(self) -> None:
-        """Cross-section checks."""
-        if self.seeding.n_seeds > self.graph.n and self.graph.kind != "edgelist":
-            raise ConfigError(
-                f"seeding.n_seeds = {self.seeding.n_seeds} is out of range; "
-                f"allowed: 0 <= n_seeds <= graph.n ({self.graph.n})"
-            )
+        """Cross-section checks (an edge list's size is known only once it is read)."""
+        if self.graph.kind != "edgelist":
+            check_seeds_fit(self.seeding, self.graph.n)
 
     # ---------------------------------------------------------------- overrides
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> Scenario:
@@ -209,9 +198,11 @@ class Scenario:
         return dataclasses.replace(self.with_overrides(self.variants[name]), name=f"{self.name}/{name}")
 
     @property
-    def platform(self) -> tuple:
-        """The platform layers' sections, in the order the engine takes them."""
-        return (self.feed, self.followers, self.brand, self.paid, self.crisis)
+    def model(self) -> ModelParams:
+        """The sections the step plan reads (all but ``[graph]`` and ``[run]``)."""
+        return ModelParams(seeding=self.seeding, wom=self.wom, market=self.market, feed=self.feed,
+                           followers=self.followers, brand=self.brand, paid=self.paid,
+                           crisis=self.crisis)
 
     # ------------------------------------------------------------------- output
     def to_dict(self) -> dict[str, Any]:

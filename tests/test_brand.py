@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.core.state import Opinion
 from simulator.graphs import erdos_renyi
-from simulator.platform.crisis import answer_complaints
+from simulator.kernels.crisis import answer_complaints
+from simulator.state.agents import AgentState, Opinion, TalkerList
 
 GRAPH = erdos_renyi(4000, 20, seed=11)
 
@@ -227,11 +227,13 @@ def test_answer_complaints_matches_twin(capacity):
     talk_until = rng.integers(5, 15, n).astype(np.int32)
     talkers = rng.permutation(n).astype(np.int32)[:200]
     answered, won = answer_complaints_twin(talkers, capacity, 0.4, opinion, talk_until, key, step)
-    op, tu = opinion.copy(), talk_until.copy()
-    zeros = np.zeros(n, np.uint8)
+    agents = AgentState.empty(n)
+    agents.opinion[:] = opinion
+    agents.talk_until[:] = talk_until
+    op, tu = agents.opinion, agents.talk_until
     c = np.zeros(23, np.int64)
-    got = answer_complaints(talkers, talkers.size, capacity, 0.4, op, tu, zeros.copy(), zeros.copy(),
-                            zeros.copy(), zeros.copy(), 3, np.uint64(key), step, c)
+    got = answer_complaints(agents, TalkerList.of(n, talkers), capacity, 0.4, 3, np.uint64(key),
+                            step, c)
     assert got == len(answered)
     assert (op[won] == Opinion.POSITIVE).all() and (tu[won] == step + 2).all()  # they talk on
     lost = sorted(set(answered) - set(won))

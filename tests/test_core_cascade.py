@@ -1,4 +1,4 @@
-"""The one-call cascade (``simulator.core.cascade``) against the general step and the twin.
+"""The one-call cascade (``simulator.kernels.cascade``) against the general step and the twin.
 
 The fast path must give the same numbers as the general step, draw for draw:
 the same series, final state and talker order (the next call's draws follow
@@ -14,21 +14,20 @@ import numpy as np
 import pytest
 from numba import njit, uint64
 
-from simulator.core import metrics as M
-from simulator.core.cascade import (
+from simulator.engine.simulation import Simulation, recount
+from simulator.graphs import complete, erdos_renyi
+from simulator.kernels.cascade import (
     SKIP_TABLE_BITS,
     build_skip_table,
     lookup_skip,
     skip_from_bits,
     table_skip,
 )
-from simulator.core.state import AgentState, Opinion
-from simulator.core.wom import advance
-from simulator.engine.run import replicate_keys
-from simulator.engine.simulation import Simulation, initial_state, recount
-from simulator.graphs import complete, erdos_renyi
-from simulator.rng import geometric_skip
-from simulator.sections import MarketParams, SeedingParams, WomParams
+from simulator.kernels.wom import MarketRule, WomRule, advance
+from simulator.params import MarketParams, ModelParams, SeedingParams, WomParams
+from simulator.rng import StreamKeys, geometric_skip, replicate_keys
+from simulator.state import metrics as M
+from simulator.state.agents import AgentState, Opinion, TalkerList
 from tests.twins_wom import twin_run
 
 NO_MARKET = MarketParams(p_advertising=0.0, p_purchase=0.0)
@@ -89,36 +88,38 @@ def test_cascade_matches_slow_twin(talk_steps, p):
     seeding = SeedingParams(n_seeds=4, initial_customers=0.02)
     keys = replicate_keys(3, 1)
     steps = 30
-    state, talkers, n_talkers, _, _ = initial_state(g, seeding, wom, keys)
+    sim = Simulation(g, ModelParams(seeding=seeding, wom=wom, market=NO_MARKET), steps=steps,
+                     keys=keys, validate=True)
+    state = sim.state.copy()
     final = {}
-    rows = twin_run(g, state.opinion, state.talk_until, state.customer, talkers[:n_talkers],
-                    wom, NO_MARKET, keys, steps, final=final)
-    sim = Simulation(g, seeding, wom, NO_MARKET, steps=steps, keys=keys, validate=True)
+    rows = twin_run(g, state.opinion, state.talk_until, state.customer,
+                    sim.talkers.listed().copy(), wom, NO_MARKET, keys, steps, final=final)
     rep = sim.run_to_end()
     for t, row in enumerate(rows, start=1):
         for name in ("n_positive", "n_negative", "n_neutral", "n_talking_positive"):
-            assert rep.series[t, M.WOM_METRICS.index(name)] == row[name], (t, name)
+            assert rep.series[t, M.COUNT_NAMES.index(name)] == row[name], (t, name)
         assert rep.series[t, M.NEW_WORD_POSITIVE] == row["words"], t
     assert rep.series[-1, M.CUM_POSITIVE] > 100  # a real outbreak, long enough to build the table
     assert np.array_equal(rep.state.opinion, final["opinion"])
     # The twin leaves talk_until of the silent as it was; the kernels reset it to -1.
     talking = final["talk_until"] >= steps + 1
     assert np.array_equal(rep.state.talk_until, np.where(talking, final["talk_until"], -1))
-    assert sim.talkers[: sim.n_talkers].tolist() == final["talkers"]
+    assert sim.talkers.listed().tolist() == final["talkers"]
 
 
 def state_of(sim: Simulation) -> dict:
     s = sim.state
     return {**{k: getattr(s, k) for k in ("opinion", "talk_until", "customer", "ever_aware",
                                             "ever_positive", "ever_negative")},
-            "series": sim.series, "talkers": sim.talkers[: sim.n_talkers], "in_list": sim.in_list}
+            "series": sim.series, "talkers": sim.talkers.listed(), "in_list": sim.talkers.in_list}
 
 
 @pytest.mark.parametrize("talk_steps, p", [(1, 0.12), (2, 0.06), (4, 1.0), (1, 0.0)])
 def test_one_call_or_one_step_per_call_equals_general_path(talk_steps, p):
     """Fast path in one call, fast path one step per call, general path: same everything."""
     g = erdos_renyi(5000, 12, seed=8)
-    args = (g, SeedingParams(n_seeds=6, initial_customers=0.01), ic_wom(p, talk_steps), NO_MARKET)
+    args = (g, ModelParams(seeding=SeedingParams(n_seeds=6, initial_customers=0.01),
+                           wom=ic_wom(p, talk_steps), market=NO_MARKET))
     keys = replicate_keys(9, 2)
     whole = Simulation(*args, steps=40, keys=keys)
     whole.run_to_end()
@@ -145,25 +146,21 @@ def test_entry_talkers_in_any_order():
     state.ever_aware[fans] = state.ever_positive[fans] = 1
     listed = rng.permutation(fans)[:150]
     state.talk_until[listed] = t0 + 1 + rng.integers(0, talk_steps, size=listed.size)
-    c0 = np.zeros(M.N_WOM_METRICS, np.int64)
+    c0 = np.zeros(M.N_COUNTS, np.int64)
     recount(state, c0)
     c0[M.CUM_REACH] = c0[M.CUM_POSITIVE] = fans.size
 
     def run(fused):
         s = state.copy()
-        talkers = np.zeros(g.n, np.int32)
-        talkers[: listed.size] = listed
-        in_list = np.zeros(g.n, np.uint8)
-        in_list[listed] = 1
+        talkers = TalkerList.of(g.n, listed.astype(np.int32))
         c = c0.copy()
-        series = np.zeros((30, M.N_WOM_METRICS), np.int64)
-        n_talkers, last = advance(
-            g.indptr, g.indices, s.opinion, s.talk_until, s.customer, s.ever_aware,
-            s.ever_positive, s.ever_negative, talkers, listed.size, in_list, c,
-            0.15, 0.0, talk_steps, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0,
-            np.uint64(11), np.uint64(12), np.uint64(13), np.uint64(14), t0 + 1, 30, series, fused,
+        series = np.zeros((30, M.N_COUNTS), np.int64)
+        keys = StreamKeys(*(np.uint64(k) for k in range(10, 10 + len(StreamKeys._fields))))
+        last = advance(
+            g.indptr, g.indices, s, talkers, c, WomRule(0.15, 0.0, talk_steps, 1.0, 0.0, 0.0, 0.0),
+            MarketRule(0.0, 0.0, 1.0), keys, t0 + 1, 30, series, fused,
         )
-        return s, talkers[:n_talkers], in_list, series, last
+        return s, talkers.listed(), talkers.in_list, series, last
 
     a, b = run(True), run(False)
     assert a[4] == b[4] and a[3][a[4], M.CUM_POSITIVE] > 400
@@ -176,11 +173,12 @@ def test_entry_talkers_in_any_order():
 def test_everyone_reached_fills_the_talker_list():
     """p = 1 on a complete graph: the list holds every agent; nothing is written past it."""
     g = complete(60)
-    args = (g, SeedingParams(n_seeds=1), ic_wom(1.0, talk_steps=3), NO_MARKET)
+    args = (g, ModelParams(seeding=SeedingParams(n_seeds=1), wom=ic_wom(1.0, talk_steps=3),
+                           market=NO_MARKET))
     keys = replicate_keys(1, 0)
     fast = Simulation(*args, steps=6, keys=keys)
     fast.step()
-    assert fast.n_talkers == g.n and fast.series[1, M.N_POSITIVE] == g.n
+    assert fast.talkers.n == g.n and fast.series[1, M.N_POSITIVE] == g.n
     fast.run_to_end()
     general = Simulation(*args, steps=6, keys=keys, fused=False)
     general.run_to_end()
@@ -190,7 +188,8 @@ def test_everyone_reached_fills_the_talker_list():
 
 def test_cascade_same_numbers_on_one_and_two_threads():
     g = erdos_renyi(4000, 10, seed=2)
-    args = (g, SeedingParams(n_seeds=3), ic_wom(0.2), NO_MARKET, 40, replicate_keys(4, 0))
+    args = (g, ModelParams(seeding=SeedingParams(n_seeds=3), wom=ic_wom(0.2), market=NO_MARKET), 40,
+            replicate_keys(4, 0))
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)

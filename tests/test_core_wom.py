@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.core import metrics as M
-from simulator.core.state import Opinion
-from simulator.core.wom import sample_agents, spread_word
-from simulator.engine.run import replicate_keys
-from simulator.engine.simulation import Simulation, initial_state
+from simulator.engine.simulation import Simulation
 from simulator.graphs import erdos_renyi
-from simulator.sections import MarketParams, SeedingParams, WomParams
+from simulator.kernels.agents import sample_agents
+from simulator.kernels.wom import Messages, spread_word
+from simulator.params import MarketParams, ModelParams, SeedingParams, WomParams
+from simulator.rng import replicate_keys
+from simulator.state import metrics as M
+from simulator.state.agents import Opinion, TalkerList
 from tests.twins_wom import skip_positions, twin_run
 
 
@@ -40,18 +41,18 @@ def test_kernels_agree_with_slow_twin(small_graph, wom, market):
     """Every step's counts match a plain-Python twin using the same draws."""
     seeding = SeedingParams(n_seeds=6, initial_customers=0.05)
     keys = replicate_keys(11, 0)
-    state, talkers, n_talkers, _, _ = initial_state(small_graph, seeding, wom, keys)
-    # Put a few detractors in so negative word flows from step 1.
+    sim = Simulation(small_graph, ModelParams(seeding=seeding, wom=wom, market=market), steps=15,
+                     keys=keys, validate=True)
+    state = sim.state.copy()
     twin = twin_run(
-        small_graph, state.opinion, state.talk_until, state.customer, talkers[:n_talkers],
+        small_graph, state.opinion, state.talk_until, state.customer, sim.talkers.listed().copy(),
         wom, market, keys, steps=15,
     )
-    sim = Simulation(small_graph, seeding, wom, market, steps=15, keys=keys, validate=True)
     series = sim.run_to_end().series
     for t, row in enumerate(twin, start=1):
         for name in ("n_positive", "n_negative", "n_neutral", "n_customers",
                      "n_talking_positive", "n_talking_negative"):
-            assert series[t, M.WOM_METRICS.index(name)] == row[name], (t, name)
+            assert series[t, M.COUNT_NAMES.index(name)] == row[name], (t, name)
         words = series[t, M.NEW_WORD_POSITIVE] + series[t, M.NEW_WORD_NEGATIVE]
         assert words == row["words"], t
 
@@ -77,8 +78,8 @@ def test_spread_word_matches_twin_positions():
     target = np.empty(100_000, np.int32)
     sentiment = np.empty(100_000, np.int8)
     opinion[:50] = Opinion.UNAWARE  # words to fans are counted, not written
-    k, n_pos, n_neg = spread_word(g.indptr, g.indices, talkers[50:], g.n - 50, opinion, 0.1, 0.0,
-                                  np.uint64(99), 4, target, sentiment)
+    k, n_pos, n_neg = spread_word(g.indptr, g.indices, TalkerList.of(g.n, talkers[50:]), opinion,
+                                  0.1, 0.0, np.uint64(99), 4, Messages(target, sentiment))
     expected, passed = [], 0
     for i in range(50, g.n):
         friends = g.neighbors(i)
@@ -95,8 +96,11 @@ def test_spread_word_reports_overflow_and_is_deterministic():
     small = np.empty(10, np.int32), np.empty(10, np.int8)
     big = np.empty(10_000, np.int32), np.empty(10_000, np.int8)
     opinion[::2] = Opinion.POSITIVE  # half the listeners can be moved by negative word
-    k_small = spread_word(g.indptr, g.indices, talkers, g.n, opinion, 0.0, 0.3, np.uint64(5), 1, *small)
-    k_big = spread_word(g.indptr, g.indices, talkers, g.n, opinion, 0.0, 0.3, np.uint64(5), 1, *big)
+    listed = TalkerList.of(g.n, talkers)
+    k_small = spread_word(g.indptr, g.indices, listed, opinion, 0.0, 0.3, np.uint64(5), 1,
+                          Messages(*small))
+    k_big = spread_word(g.indptr, g.indices, listed, opinion, 0.0, 0.3, np.uint64(5), 1,
+                        Messages(*big))
     assert k_small == k_big and k_big[0] > 10
     assert big[0][:10].tolist() == small[0].tolist()
 
@@ -116,9 +120,9 @@ def test_same_numbers_on_one_and_two_threads():
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        a = Simulation(g, seeding, WomParams(), MarketParams(), 40, keys).run_to_end().series
+        a = Simulation(g, ModelParams(seeding=seeding, wom=WomParams(), market=MarketParams()), 40, keys).run_to_end().series
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        b = Simulation(g, seeding, WomParams(), MarketParams(), 40, keys).run_to_end().series
+        b = Simulation(g, ModelParams(seeding=seeding, wom=WomParams(), market=MarketParams()), 40, keys).run_to_end().series
     finally:
         numba.set_num_threads(before)
     assert np.array_equal(a, b)
@@ -132,8 +136,8 @@ def test_fused_cascade_path_equals_two_phase_path(talk_steps, p):
     market = MarketParams(p_purchase=0.0)
     seeding = SeedingParams(n_seeds=3)
     keys = replicate_keys(21, 0)
-    a = Simulation(g, seeding, wom, market, 50, keys, fused=True).run_to_end()
-    b = Simulation(g, seeding, wom, market, 50, keys, fused=False).run_to_end()
+    a = Simulation(g, ModelParams(seeding=seeding, wom=wom, market=market), 50, keys, fused=True).run_to_end()
+    b = Simulation(g, ModelParams(seeding=seeding, wom=wom, market=market), 50, keys, fused=False).run_to_end()
     assert np.array_equal(a.series, b.series)
     assert np.array_equal(a.state.opinion, b.state.opinion)
     assert a.series[-1, M.CUM_POSITIVE] > 3

@@ -17,11 +17,14 @@ import pytest
 from scipy import stats
 
 import simulator
-from simulator.core.state import Opinion, Source
-from simulator.engine.run import make_graph, replicate_keys
+from simulator.engine.run import make_graph
 from simulator.engine.simulation import Simulation
 from simulator.graphs import erdos_renyi, social
-from simulator.platform import kernels as K
+from simulator.kernels import feed as K
+from simulator.params import ModelParams
+from simulator.rng import FEED_SALTS, StreamKeys, key_for, replicate_keys
+from simulator.state import metrics as M
+from simulator.state.agents import AgentState, Heard, Opinion, Source, TalkerList
 from tests.twins_platform import (
     engagement_seen,
     gather_candidates_twin,
@@ -56,19 +59,20 @@ def run(over, *, steps=20, replicates=2, seed=5, graph=None):
 # ------------------------------------------------------------------ reductions
 @pytest.mark.parametrize("extra", [{}, {"followers.enabled": True, "followers.initial_followers": 0.3}])
 def test_feed_off_keeps_the_independent_cascade_exact(extra):
-    """Feed off, no brand, no paid: identical series, also through the Platform step.
+    """Feed off, no brand, no paid: identical series, also through the platform phases.
 
-    The second case switches the platform code path on (followers enabled, so
-    ``Platform.step`` runs) while nothing can reach anyone through it: the
-    word-of-mouth series must still equal the plain kernels' number for number.
+    The second case switches the platform components on (followers enabled, so
+    the step plan runs phase by phase with the feed gathering the word) while
+    nothing can reach anyone through them: the word-of-mouth series must still
+    equal the plain kernels' number for number.
     """
     sc = simulator.Scenario.load(IC, overrides=extra)
     g = make_graph(sc, 1)
     for r in range(3):
         keys = replicate_keys(1, r)
-        plain = Simulation(g, sc.seeding, sc.wom, sc.market, 60, keys).run_to_end()
-        with_platform = Simulation(g, sc.seeding, sc.wom, sc.market, 60, keys,
-                                   platform=sc.platform).run_to_end()
+        plain = Simulation(g, ModelParams(seeding=sc.seeding, wom=sc.wom, market=sc.market),
+                           60, keys).run_to_end()
+        with_platform = Simulation(g, sc.model, 60, keys, stepwise=True).run_to_end()
         np.testing.assert_array_equal(with_platform.series, plain.series)
         assert plain.series[-1, 3] > 1  # n_positive: the cascade went somewhere
 
@@ -217,21 +221,19 @@ def select(policy, likes_pos, likes_neg, r_pos, r_neg, attention, background, n=
     sent = np.where(is_pos, np.int8(Opinion.POSITIVE), np.int8(Opinion.NEGATIVE)).astype(np.int8)
     qual = np.full(total, quality)
     ages = np.full(total, age, np.int64)
-    zeros8 = np.zeros(n, np.uint8)
     item_likes = np.zeros(n, np.int32)
     item_likes[0], item_likes[1] = likes_pos, likes_neg
-    heard_pos, heard_neg = np.zeros(n, np.int32), np.zeros(n, np.int32)
-    m = np.zeros(len(K.PLATFORM_METRICS))
+    heard = Heard.zeros(n, brand=True)
+    heard_pos, heard_neg = heard.pos, heard.neg
+    m = np.zeros(M.N_LAYERS)
+    agents = AgentState.empty(n, attention)
+    rule = K.FeedRule(K.POLICY_CODES[policy], background, 7, 0.4, sigma, 0.0, 0.0, 0.3, 0.5, 0.0,
+                      0.0, 0.0, 0.0)
     K.select_and_act(
-        total, target, author, source, sent, qual, ages,
-        np.zeros(n, np.int8), np.full(n, -1, np.int32), zeros8.copy(), zeros8.copy(),
-        np.ones(n, np.uint8), np.full(n, attention, np.int16), item_likes,
-        K.POLICY_CODES[policy], background, 7, 0.4, sigma, 0.0, 0.0, 0.3, 0.5, 0.0,
-        0.0, 0.0, 0.0, 0, 3, np.uint64(key), 1,
-        heard_pos, heard_neg, np.zeros(n, np.int32), np.empty(n, np.int32),
-        np.empty(total, np.int64), m,
+        total, K.Items(target, author, source, sent, qual, ages), agents, item_likes, rule, 0,
+        stream_keys(feed=key), 1, heard, np.empty(total, np.int64), m,
     )
-    assert m[K.P_IMPRESSIONS_ORGANIC] == heard_pos.sum() + heard_neg.sum()
+    assert m[M.P_IMPRESSIONS_ORGANIC] == heard_pos.sum() + heard_neg.sum()
     return heard_pos, heard_neg
 
 
@@ -270,7 +272,7 @@ def test_binomial_walk_matches_explicit_background():
     Per candidate, the seen rate over 20,000 agents (independent streams) must
     match the twin's within 5 binomial standard errors (both sides' noise).
     """
-    from simulator.platform.kernels import _select_ranked
+    from simulator.kernels.feed import _select_ranked
 
     quant = np.array([0.995, 0.98, 2.0, 0.96, 0.5, 0.97])  # 2.0: a notification (seen, no slot)
     nb, a, reps = 125, 5, 20_000
@@ -279,7 +281,7 @@ def test_binomial_walk_matches_explicit_background():
     for rep in range(reps):
         seen[:] = 0
         seen[2] = 1
-        _select_ranked(quant, seen, quant.size, nb, a, order, np.uint64(K.key_for(np.uint64(99), 1, rep)))
+        _select_ranked(quant, seen, quant.size, nb, a, order, np.uint64(key_for(np.uint64(99), 1, rep)))
         kern += seen
     rng = np.random.default_rng(3)
     ranked = np.delete(np.arange(quant.size), 2)
@@ -355,12 +357,37 @@ GATHER_ARGS = ("indptr", "indices", "talkers", "n_talkers", "opinion", "talk_unt
                "n_sponsored", "sponsor_pool", "n_pool", "wom_key", "feed_key", "step")
 
 
+def stream_keys(wom=0, feed=0) -> StreamKeys:
+    """Stream keys with the given ``wom`` and ``feed`` keys, the feed's salted sub-streams
+    derived as :func:`simulator.rng.stream_keys` derives them (the twins salt on their own)."""
+    keys = dict.fromkeys(StreamKeys._fields, np.uint64(0))
+    keys.update(wom=np.uint64(wom), feed=np.uint64(feed))
+    keys.update({name: np.uint64(feed) ^ np.uint64(salt) for name, salt in FEED_SALTS.items()})
+    return StreamKeys(**keys)
+
+
+def agents_of(inp, **arrays) -> AgentState:
+    """The agent arrays of a step's inputs (``arrays`` replaces some, e.g. copies)."""
+    agents = AgentState.empty(inp["opinion"].size)
+    fields = {k: inp[k] for k in ("opinion", "talk_until", "on_platform", "follower", "bell",
+                                  "attention")}
+    return agents._replace(**{**fields, **arrays})
+
+
 def gather(inp, cap):
     """Call gather_candidates with buffers of ``cap`` slots: ``(count, words, buffers)``."""
-    bufs = (np.empty(cap, np.int32), np.empty(cap, np.int32), np.empty(cap, np.int8),
-            np.empty(cap, np.int8), np.empty(cap, np.float64), np.empty(cap, np.int64))
-    count, n_pos, n_neg = K.gather_candidates(*(inp[a] for a in GATHER_ARGS), *bufs)
-    return count, (n_pos, n_neg), bufs
+    items = K.Items.empty(cap)
+    word = K.WordReach(inp["p_positive"], inp["p_negative"], inp["talk_steps"], inp["max_age"],
+                       inp["amplification"])
+    brand = K.BrandReach(inp["n_posts"], inp["brand_quality"], inp["brand_likes"],
+                         inp["n_sponsored"], inp["sponsor_pool"])
+    assert inp["n_pool"] == inp["sponsor_pool"].size
+    talkers = TalkerList.of(inp["opinion"].size, inp["talkers"][: inp["n_talkers"]])
+    count, n_pos, n_neg = K.gather_candidates(
+        inp["indptr"], inp["indices"], talkers, agents_of(inp), inp["item_likes"], word, brand,
+        stream_keys(inp["wom_key"], inp["feed_key"]), inp["step"], items,
+    )
+    return count, (n_pos, n_neg), tuple(items)
 
 
 def as_table(cands):
@@ -385,20 +412,20 @@ def act(inp, cands, policy, sigma=1.0):
     twin_state = {k: v.copy() for k, v in state.items()}
     bufs = as_table(cands)
     total = len(cands)
-    heard = [np.zeros(n, np.int32) for _ in range(3)]
-    touched = np.empty(n, np.int32)
-    m = np.zeros(len(K.PLATFORM_METRICS))
+    heard = Heard.zeros(n, brand=True)
+    m = np.zeros(M.N_LAYERS)
     f = FEED
+    rule = K.FeedRule(policy, f["background"], f["max_age"], f["decay"], sigma, f["p_like"],
+                      f["p_share"], f["ad_tolerance"], f["ad_fatigue"], f["p_leave"], f["p_follow"],
+                      f["p_bell"], f["p_unbell"])
+    agents = agents_of(inp, follower=state["follower"], bell=state["bell"],
+                       on_platform=state["on_platform"])
     n_touched, brand_likes, brand_views, sharers = K.select_and_act(
-        total, *bufs, inp["opinion"], inp["talk_until"], state["follower"], state["bell"],
-        state["on_platform"], inp["attention"], state["item_likes"], policy, f["background"],
-        f["max_age"], f["decay"], sigma, f["p_like"], f["p_share"], f["ad_tolerance"],
-        f["ad_fatigue"], f["p_leave"], f["p_follow"], f["p_bell"], f["p_unbell"],
-        inp["brand_likes"], inp["talk_steps"], inp["feed_key"], inp["step"], *heard, touched,
-        np.empty(total, np.int64), m,
+        total, K.Items(*bufs), agents, state["item_likes"], rule, inp["brand_likes"],
+        stream_keys(feed=inp["feed_key"]), inp["step"], heard, np.empty(total, np.int64), m,
     )
-    kernel = {"heard_pos": heard[0], "heard_neg": heard[1], "heard_brand": heard[2],
-              "touched": touched[:n_touched], "m": m, "brand_likes": brand_likes,
+    kernel = {"heard_pos": heard.pos, "heard_neg": heard.neg, "heard_brand": heard.brand,
+              "touched": heard.touched[:n_touched], "m": m, "brand_likes": brand_likes,
               "brand_views": brand_views, "sharers": sharers, **state}
     twin = select_and_act_twin(
         cands, inp["opinion"], twin_state["follower"], twin_state["bell"],
@@ -457,7 +484,7 @@ def test_select_and_act_matches_twin(policy, sigma):
     kernel, twin = act(inp, cands, policy, sigma)
     assert_same(kernel, twin)
     m = twin["m"]
-    assert m[K.P_LIKES] > 100 and m[K.P_FOLLOWS] > 0 and m[K.P_OVERLOADED] > 0
+    assert m[M.P_LIKES] > 100 and m[M.P_FOLLOWS] > 0 and m[M.P_OVERLOADED] > 0
     assert (twin["on_platform"] == 0).sum() > (inp["on_platform"] == 0).sum()  # some left
 
 

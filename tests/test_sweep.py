@@ -19,8 +19,9 @@ for _name in ("distributed", "pyarrow", "SALib"):
 
 import simulator  # noqa: E402
 from simulator.cli import main  # noqa: E402
-from simulator.engine.run import graph_seed, make_graph  # noqa: E402
+from simulator.engine.run import make_graph  # noqa: E402
 from simulator.errors import ConfigError  # noqa: E402
+from simulator.rng import graph_seed  # noqa: E402
 from simulator.sweep import worker  # noqa: E402
 from simulator.sweep.design import ParamSpec, latin_hypercube  # noqa: E402
 from simulator.sweep.execute import QUIET_SCHEDULER, Chunker, run_sweep  # noqa: E402
@@ -142,29 +143,20 @@ def test_run_seeds_depend_only_on_the_run_index():
         {"feed.policy": "engagement", "followers.enabled": True, "brand.strategy": "spontaneous"},
     ],
 )
-def test_fast_path_equals_simulator_run(overrides):
+def test_worker_run_equals_simulator_run(overrides):
+    """A sweep worker's run is ``simulator.run``'s replicate 0, finals and series alike."""
     sc = simulator.Scenario.from_dict(TINY).with_overrides(overrides)
     graph = None if sc.run.resample_graph else make_graph(sc, 9)
-    fast, fast_series = worker.fast_run(sc, 123, graph)
-    ref, ref_series = worker.engine_run(sc, 123, graph)
-    assert fast.keys() == ref.keys() == set(FINAL_METRICS)
-    pd.testing.assert_series_equal(pd.Series(fast), pd.Series(ref), check_dtype=False)
-    pd.testing.assert_frame_equal(fast_series.table(3), ref_series.table(3))
+    finals, series = worker.run_one(sc, 123, graph)
+    assert finals.keys() == set(FINAL_METRICS)
     res = simulator.run(sc, seed=123, replicates=1, graph=graph)
     public = res.finals.drop(columns="replicate").iloc[0]
     pd.testing.assert_series_equal(
-        pd.Series(ref)[public.index], public, check_dtype=False, check_names=False
+        pd.Series(finals)[public.index], public, check_dtype=False, check_names=False
     )
-
-
-def test_fast_path_that_disagrees_is_dropped(monkeypatch):
-    sc = simulator.Scenario.from_dict(TINY)
-    monkeypatch.setattr(worker, "_FAST_OK", None)
-    monkeypatch.setattr(worker, "fast_run", lambda *a: ({"reach": -1.0}, None))
-    with pytest.warns(RuntimeWarning, match="disagrees with simulator.run"):
-        first, _ = worker.run_one(sc, 1, None)
-    second, _ = worker.run_one(sc, 2, None)
-    assert first["reach"] >= 0 and second["reach"] >= 0 and worker._FAST_OK is False
+    table = worker.series_table(series, 3)
+    ref = res.timeseries.drop(columns=["replicate"]).assign(run=np.int64(3))
+    pd.testing.assert_frame_equal(table, ref[table.columns])
 
 
 def test_worker_rows(tmp_path):

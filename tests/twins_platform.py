@@ -22,8 +22,9 @@ import numpy as np
 from scipy.stats import norm
 
 from simulator import rng
-from simulator.core.state import Opinion, Source
-from simulator.platform import kernels as K
+from simulator.kernels import feed as K
+from simulator.state import metrics as M
+from simulator.state.agents import Opinion, Source
 
 POS, NEG = int(Opinion.POSITIVE), int(Opinion.NEGATIVE)
 FRIEND, FOLLOWER, NOTIFICATION = int(Source.FRIEND), int(Source.FOLLOWER), int(Source.NOTIFICATION)
@@ -181,14 +182,14 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
     """
     n = opinion.size
     heard_pos, heard_neg, heard_brand = (np.zeros(n, np.int64) for _ in range(3))
-    m = np.zeros(len(K.PLATFORM_METRICS))
+    m = np.zeros(M.N_LAYERS)
     by_target = {}
     for cand in cands:  # in gathering order within each agent
         by_target.setdefault(int(cand[0]), []).append(cand)
     touched = sorted(by_target)
-    impressions = {FRIEND: K.P_IMPRESSIONS_ORGANIC, FOLLOWER: K.P_IMPRESSIONS_FOLLOWER,
-                   NOTIFICATION: K.P_IMPRESSIONS_NOTIFICATION, AMPLIFIED: K.P_IMPRESSIONS_AMPLIFIED,
-                   PAID: K.P_IMPRESSIONS_PAID}
+    impressions = {FRIEND: M.P_IMPRESSIONS_ORGANIC, FOLLOWER: M.P_IMPRESSIONS_FOLLOWER,
+                   NOTIFICATION: M.P_IMPRESSIONS_NOTIFICATION, AMPLIFIED: M.P_IMPRESSIONS_AMPLIFIED,
+                   PAID: M.P_IMPRESSIONS_PAID}
     brand_likes = brand_views = 0
     sharers = []
     for j in touched:
@@ -229,7 +230,7 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
         fatigue = 1.0
         if n_paid > 0 and n_paid > ad_tolerance * max(attention[j], n_seen):
             fatigue = ad_fatigue
-            m[K.P_OVERLOADED] += 1
+            m[M.P_OVERLOADED] += 1
             if p_leave > 0.0:
                 u, state = uniform(state)
                 if u < p_leave:
@@ -249,7 +250,7 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
                 brand_views += src in (FOLLOWER, NOTIFICATION)
             u, state = uniform(state)
             if u < p_like * q * fatigue:
-                m[K.P_LIKES] += 1
+                m[M.P_LIKES] += 1
                 if author >= 0:
                     item_likes[author] += 1
                 else:
@@ -257,14 +258,14 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
                 u, state = uniform(state)
                 if u < p_share and opinion[j] == sent and not shared:
                     shared = True
-                    m[K.P_SHARES] += 1
+                    m[M.P_SHARES] += 1
             if author < 0:
                 if follower[j] == 0:
                     if opinion[j] != NEG:
                         u, state = uniform(state)
                         if u < p_follow * q:
                             follower[j] = 1
-                            m[K.P_FOLLOWS] += 1
+                            m[M.P_FOLLOWS] += 1
                 elif bell[j] == 0:
                     u, state = uniform(state)
                     if u < p_bell:

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from simulator.core.state import Opinion
 from simulator.rng import geometric_skip, key_for, uniform
+from simulator.state.agents import Opinion
 
 POS, NEG, UNAWARE, NEUTRAL = Opinion.POSITIVE, Opinion.NEGATIVE, Opinion.UNAWARE, Opinion.NEUTRAL
 
@@ -71,20 +71,20 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
             s = opinion[i]
             p = wom.p_positive if s == POS else wom.p_negative
             friends = graph.neighbors(i)
-            for pos in skip_positions(keys["wom"], t, i, len(friends), p):
+            for pos in skip_positions(keys.wom, t, i, len(friends), p):
                 j = int(friends[pos])
                 box = inbox.setdefault(j, [0, 0, 0])
                 box[0 if s == POS else 1] += 1
         words = sum(b[0] + b[1] for b in inbox.values())
         # 2. advertise
-        for j in population_hits(n, market.p_advertising, keys["external"], t):
+        for j in population_hits(n, market.p_advertising, keys.external, t):
             if opinion[j] in (UNAWARE, NEUTRAL):
                 inbox.setdefault(j, [0, 0, 0])[2] = 1
         # 3. listen
         started = []
         for j, (a, b, ad) in inbox.items():
             op = opinion[j]
-            state = key_for(np.uint64(keys["listen"]), t, j)
+            state = key_for(np.uint64(keys.listen), t, j)
             new = op
             if op in (UNAWARE, NEUTRAL):
                 pos_ok = neg_ok = False
@@ -126,10 +126,10 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
                     started.append(j)
         # 4. buy
         if market.p_purchase > 0:
-            for j in population_hits(n, market.p_purchase, keys["purchase"], t):
+            for j in population_hits(n, market.p_purchase, keys.purchase, t):
                 if opinion[j] == POS and not customer[j]:
                     customer[j] = 1
-                    u, _ = uniform(np.uint64(key_for(np.uint64(keys["purchase"]), t, j)))
+                    u, _ = uniform(np.uint64(key_for(np.uint64(keys.purchase), t, j)))
                     if u >= market.satisfaction:
                         opinion[j] = NEG
                         talk_until[j] = t + wom.talk_steps

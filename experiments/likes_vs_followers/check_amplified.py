@@ -26,10 +26,10 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from simulator.core.state import Source  # noqa: E402
+from simulator.components import feed as K  # noqa: E402  (the feed calls gather_candidates)
 from simulator.engine.run import run  # noqa: E402
-from simulator.platform import kernels as K  # noqa: E402
 from simulator.scenario import Scenario  # noqa: E402
+from simulator.state.agents import Source  # noqa: E402
 
 _gather = K.gather_candidates
 
@@ -37,7 +37,8 @@ _gather = K.gather_candidates
 def _gather_brand_only(*args):
     """``gather_candidates``, then people's amplified items labelled as friend word."""
     k, n_pos, n_neg = _gather(*args)
-    author, source = args[-5], args[-4]  # the buffers: target, author, source, sent, quality, age
+    items = args[-1]  # the buffers: target, author, source, sentiment, quality, age
+    author, source = items.author, items.source
     if k <= source.size:
         people = (source[:k] == Source.AMPLIFIED) & (author[:k] >= 0)
         source[:k][people] = Source.FRIEND

@@ -33,9 +33,10 @@ import networkx as nx
 import numpy as np
 
 from experiments.peers.common import ReplicateSpec, ic_scenario
-from simulator.core import metrics as M
-from simulator.engine.simulation import choose_seeds, simulate
+from simulator.components.wom import choose_seeds
+from simulator.engine.simulation import simulate
 from simulator.graphs.graph import Graph
+from simulator.state import metrics as M
 
 Runner = Callable[[ReplicateSpec], int]
 
@@ -52,13 +53,14 @@ def make_ours(graph: Graph, nx_graph: nx.Graph | None, T: float, n_seeds: int = 
     runner checks that they are ``spec.seeds``.
     """
     sc = ic_scenario(T, n_seeds, steps)
+    model = sc.model
 
     def run(spec: ReplicateSpec) -> int:
         if spec.seeds.size != sc.seeding.n_seeds or not np.array_equal(
-            choose_seeds(graph, sc.seeding, spec.keys["seeding"]), spec.seeds
+            choose_seeds(graph, sc.seeding, spec.keys.seeding), spec.seeds
         ):
             raise ValueError("spec.seeds are not the seeds our engine draws for spec.keys")
-        rep = simulate(graph, sc.seeding, sc.wom, sc.market, steps, spec.keys)
+        rep = simulate(graph, model, steps, spec.keys)
         last = rep.series[-1]
         if last[M.N_TALKING_POSITIVE] or last[M.N_TALKING_NEGATIVE]:
             raise CascadeNotFinished(f"still talking after {steps} steps; raise steps")

@@ -3,7 +3,7 @@
 Every tool runs on the same friend graph (our CSR ``Graph`` and its networkx
 twin with nodes ``0 .. n-1``) and, in replicate ``r``, starts from the same seed
 agents: the ones our engine draws for replicate ``r`` of a run seeded with
-``seed`` (:func:`simulator.engine.simulation.choose_seeds` on the replicate's
+``seed`` (:func:`simulator.components.wom.choose_seeds` on the replicate's
 ``seeding`` stream). The peers get their own random numbers from
 ``SeedSequence(seed, spawn_key=(2, r))``, a stream our engine never uses.
 """
@@ -18,9 +18,9 @@ import networkx as nx
 import numpy as np
 
 import simulator
-from simulator.engine.run import replicate_keys
-from simulator.engine.simulation import choose_seeds
+from simulator.components.wom import choose_seeds
 from simulator.graphs.graph import Graph
+from simulator.rng import replicate_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 IC_SCENARIO = ROOT / "scenarios" / "reference" / "independent_cascade.toml"
@@ -105,7 +105,7 @@ def replicate_specs(graph: Graph, scenario, seed: int, replicates: int, start: i
     specs = []
     for r in range(start, start + replicates):
         keys = replicate_keys(seed, r)
-        seeds = choose_seeds(graph, scenario.seeding, keys["seeding"])
+        seeds = choose_seeds(graph, scenario.seeding, keys.seeding)
         ss = np.random.SeedSequence(seed, spawn_key=(2, r))
         specs.append(ReplicateSpec(r, seeds, keys, int(ss.generate_state(1, dtype=np.uint32)[0])))
     return specs

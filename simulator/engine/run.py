@@ -1,42 +1,33 @@
 """``simulator.run``: replicates of a scenario from one seed.
 
-Seeds: one :class:`numpy.random.SeedSequence` per run. The graph draws from
-``SeedSequence(seed, spawn_key=(0,))``, replicate ``r`` from
-``SeedSequence(seed, spawn_key=(1, r))``, split into named streams
-(:func:`simulator.rng.stream_keys`). Replicate ``r`` is therefore the same
+Seeds: one :class:`numpy.random.SeedSequence` per run (the registry is
+:mod:`simulator.rng`). The graph draws from ``SeedSequence(seed,
+spawn_key=(0,))``, replicate ``r`` from ``SeedSequence(seed, spawn_key=(1,
+r))``, split into named streams. Replicate ``r`` is therefore the same
 whatever the number of replicates, workers or threads.
+
+:func:`run_replicates` is the one way replicates are run: :func:`run` wraps
+it in tables, and a sweep's worker calls it as it is, without the tables.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simulator.core import metrics as M
-from simulator.engine.results import Results, final_metrics
-from simulator.engine.simulation import simulate
-from simulator.errors import ConfigError
+from simulator.engine.results import Results, final_values
+from simulator.engine.simulation import Simulation
 from simulator.graphs import Graph, build_graph
-from simulator.platform.layer import FLOAT_METRICS, SERIES_METRICS
-from simulator.rng import stream_keys
+from simulator.params import check_run_value, check_seeds_fit
+from simulator.rng import graph_seed, replicate_keys, replicate_record
+from simulator.state import metrics as M
 
 ProgressCallback = Callable[[int, int], None]
-
-
-def graph_seed(seed: int, replicate: int | None = None) -> int:
-    """The integer seed the graph generator gets (per replicate if resampling)."""
-    spawn_key = (0,) if replicate is None else (0, replicate)
-    ss = np.random.SeedSequence(seed, spawn_key=spawn_key)
-    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-
-
-def replicate_keys(seed: int, replicate: int) -> dict[str, int]:
-    """Named stream keys for replicate ``replicate`` of a run seeded with ``seed``."""
-    return stream_keys(np.random.SeedSequence(seed, spawn_key=(1, replicate)))
 
 
 def make_graph(scenario: Any, seed: int, replicate: int | None = None) -> Graph:
@@ -46,14 +37,62 @@ def make_graph(scenario: Any, seed: int, replicate: int | None = None) -> Graph:
 
 def run_settings(scenario: Any, seed: int | None, replicates: int | None,
                  steps: int | None) -> tuple[int, int, int]:
-    """``(seed, replicates, steps)``: the given values, else the scenario's ``[run]``; checked."""
-    seed = scenario.run.seed if seed is None else int(seed)
-    replicates = scenario.run.replicates if replicates is None else int(replicates)
-    steps = scenario.run.steps if steps is None else int(steps)
-    for key, value, low in (("replicates", replicates, 1), ("steps", steps, 1), ("seed", seed, 0)):
-        if value < low:
-            raise ConfigError(f"run.{key} = {value} is out of range; allowed: {key} >= {low}")
+    """``(seed, replicates, steps)``: the given values, else the scenario's ``[run]``; checked
+    against ``[run]``'s bounds."""
+    seed = scenario.run.seed if seed is None else check_run_value("seed", seed)
+    replicates = (scenario.run.replicates if replicates is None
+                  else check_run_value("replicates", replicates))
+    steps = scenario.run.steps if steps is None else check_run_value("steps", steps)
     return seed, replicates, steps
+
+
+@dataclass
+class Replicates:
+    """What :func:`run_replicates` returns: per replicate, its series, finals and seed."""
+
+    series: list[np.ndarray]  # float64 (steps + 1, len(PUBLIC_COLUMNS)) each
+    finals: list[dict[str, float]]
+    seeds: list[dict[str, Any]]
+    graph: Graph  # the last replicate's (the shared one unless resampled)
+
+
+def run_replicates(scenario: Any, seed: int, replicates: int, steps: int,
+                   graph: Graph | None = None, validate: bool = False,
+                   progress: ProgressCallback | None = None) -> Replicates:
+    """Run replicates ``0 .. replicates - 1`` of ``scenario`` (settings already checked).
+
+    ``graph`` is used for every replicate; without it the scenario's graph is
+    built once (or once per replicate with ``run.resample_graph``).
+    """
+    shared = graph if graph is not None else (
+        None if scenario.run.resample_graph else make_graph(scenario, seed)
+    )
+    if shared is not None:
+        check_seeds_fit(scenario.seeding, shared.n)
+    model = scenario.model
+    out = Replicates([], [], [], shared)
+    for r in range(replicates):
+        g = shared
+        if g is None:
+            g = make_graph(scenario, seed, r)
+            check_seeds_fit(scenario.seeding, g.n)
+        rep = Simulation(g, model, steps, replicate_keys(seed, r), validate=validate).run_to_end()
+        series = rep.public_series()
+        out.series.append(series)
+        out.finals.append(final_values(series, M.PUBLIC_COLUMNS, g.n))
+        out.seeds.append(replicate_record(seed, r))
+        out.graph = g
+        if progress is not None:
+            progress(r + 1, replicates)
+    return out
+
+
+def series_table(series: np.ndarray) -> pd.DataFrame:
+    """Stacked public series (float64, rows x PUBLIC_COLUMNS) as a table with its dtypes."""
+    ts = pd.DataFrame(series, columns=list(M.PUBLIC_COLUMNS))
+    ints = [c for c in M.PUBLIC_COLUMNS if c not in M.FLOAT_COLUMNS]
+    ts[ints] = ts[ints].astype(np.int64)
+    return ts
 
 
 def run(
@@ -93,34 +132,13 @@ def run(
     seed, replicates, steps = run_settings(scenario, seed, replicates, steps)
     validate = scenario.run.validate if validate is None else bool(validate)
     t0 = time.perf_counter()
-    shared = graph if graph is not None else (
-        None if scenario.run.resample_graph else make_graph(scenario, seed)
-    )
-    if shared is not None and scenario.seeding.n_seeds > shared.n:
-        raise ConfigError(
-            f"seeding.n_seeds = {scenario.seeding.n_seeds} is out of range; "
-            f"allowed: 0 <= n_seeds <= number of agents ({shared.n})"
-        )
-    blocks, seeds = [], []
-    keep = [i for i, name in enumerate(M.WOM_METRICS) if name not in M.INTERNAL_METRICS]
-    names = [M.WOM_METRICS[i] for i in keep] + list(SERIES_METRICS)
-    g = shared
-    for r in range(replicates):
-        g = shared if shared is not None else make_graph(scenario, seed, r)
-        keys = replicate_keys(seed, r)
-        rep = simulate(g, scenario.seeding, scenario.wom, scenario.market, steps, keys, validate,
-                       platform=scenario.platform)
-        blocks.append(np.hstack([rep.series[:, keep], rep.pseries]))
-        seeds.append({"entropy": seed, "spawn_key": [1, r]})
-        if progress is not None:
-            progress(r + 1, replicates)
+    reps = run_replicates(scenario, seed, replicates, steps, graph, validate, progress)
+    g = reps.graph
     # One table at the end (not one per replicate): pandas costs more than a small replicate.
-    ts = pd.DataFrame(np.concatenate(blocks), columns=names)
-    int_cols = [c for c in names if c not in FLOAT_METRICS]
-    ts[int_cols] = ts[int_cols].astype(np.int64)
+    ts = series_table(np.concatenate(reps.series))
     ts.insert(0, "step", np.tile(np.arange(steps + 1), replicates))
     ts.insert(0, "replicate", np.repeat(np.arange(replicates), steps + 1))
-    finals = final_metrics(ts, g.n)
+    finals = pd.DataFrame([{"replicate": r, **f} for r, f in enumerate(reps.finals)])
     from simulator import __version__
 
     return Results(
@@ -132,7 +150,7 @@ def run(
         graph_meta={"n": g.n, "n_edges": g.n_edges, "mean_degree": g.mean_degree, **{
             k: v for k, v in g.meta.items() if isinstance(v, (int, float, str, bool))
         }},
-        replicate_seeds=seeds,
+        replicate_seeds=reps.seeds,
         version=__version__,
         elapsed=time.perf_counter() - t0,
     )

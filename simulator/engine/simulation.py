@@ -1,36 +1,10 @@
-"""One replicate: initial state, the step loop, invariants.
+"""One replicate: its state, its step plan, its series, and the invariants it keeps.
 
-The step plan
--------------
-Row 0 of every series is the starting state: the seeds talk, the initial
-customers are satisfied fans. Each step ``t = 1 .. steps`` then runs, in this
-order (the kernels are in :mod:`simulator.core.wom`):
-
-1. **talk**: agents talking at ``t`` pass their word (their current opinion)
-   to each friend with ``wom.p_positive`` / ``wom.p_negative``;
-2. **advertise**: outside advertising reaches each unaware or undecided agent
-   with ``market.p_advertising`` (the Bass model's p);
-3. **listen**: listeners weigh all the word and advertising of step ``t`` at
-   once; whoever changes opinion starts talking for ``wom.talk_steps`` steps
-   (from ``t + 1``);
-4. **buy**: fans buy with ``market.p_purchase``; a new customer is
-   disappointed with ``1 - market.satisfaction`` and starts complaining;
-5. **retire**: talk older than ``wom.talk_steps`` stops (relevance decays);
-6. **record**: counts at the end of step ``t`` go to row ``t``.
-
-When nothing more can happen (no talk, no advertising, no fan left to buy) the
-loop stops and the last row is carried forward, flows set to zero.
-
-When a platform layer is on (``[feed]``, ``[followers]``, ``[brand]``,
-``[paid]``, ``[crisis]``), steps run through :class:`simulator.platform.layer.Platform`,
-whose docstring gives the extended plan: the feed sits between talking and
-listening and decides which of the candidate items each agent sees.
-
-Exact reductions the tests rely on: with ``wom.p_negative = 0``,
-``wom.talk_steps = 1``, ``wom.impact_positive = 1`` and no purchases, the run
-is the independent cascade with transmissibility ``wom.p_positive``; with
-``market.p_advertising = p`` on a complete graph with ``p_positive = q/n`` and
-talk that never stops, it is the discrete-time stochastic Bass model.
+What a step does, and in what order, is written once, in
+:mod:`simulator.engine.plan`. :class:`Simulation` holds one replicate's state
+(:mod:`simulator.state`) and its two series, the ``counts`` block (int64) and
+the ``layers`` block (float64) of :mod:`simulator.state.metrics`, advances the
+plan step by step or to the end, and checks the model's invariants.
 """
 
 from __future__ import annotations
@@ -39,78 +13,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.core import metrics as M
-from simulator.core.state import AgentState, Opinion
-from simulator.core.wom import advance
+from simulator.engine.plan import StepPlan
 from simulator.errors import InvariantError
 from simulator.graphs.graph import Graph
-from simulator.platform.layer import SERIES_METRICS, Platform, idle_row, platform_active
-from simulator.sections import MarketParams, SeedingParams, WomParams
+from simulator.params import ModelParams
+from simulator.rng import StreamKeys
+from simulator.state import metrics as M
+from simulator.state.agents import AgentState, Opinion, TalkerList
 
 
 @dataclass
 class Replicate:
-    """The outcome of one replicate: its metric series and final state."""
+    """The outcome of one replicate: its two series and its final state."""
 
-    series: np.ndarray  # int64, (steps + 1, N_WOM_METRICS)
+    series: np.ndarray  # int64, (steps + 1, N_COUNTS): the counts block
+    layers: np.ndarray  # float64, (steps + 1, N_LAYERS): the layers block
     state: AgentState
-    keys: dict[str, int]
-    pseries: np.ndarray | None = None  # float64, (steps + 1, len(SERIES_METRICS))
+    keys: StreamKeys
 
-
-def choose_seeds(graph: Graph, seeding: SeedingParams, key: int) -> np.ndarray:
-    """The agents who talk at step 0 (int32, sorted).
-
-    ``influencers`` takes the highest-degree agents (ties to the lower id, so the
-    choice is deterministic); ``random`` draws without replacement from the
-    seeding stream.
-    """
-    k = min(seeding.n_seeds, graph.n)
-    if k == 0:
-        return np.empty(0, np.int32)
-    if seeding.method == "influencers":
-        order = np.argsort(-graph.degrees(), kind="stable")
-        return np.sort(order[:k]).astype(np.int32)
-    rng = np.random.Generator(np.random.PCG64(key))
-    return np.sort(rng.choice(graph.n, size=k, replace=False)).astype(np.int32)
-
-
-def initial_state(graph: Graph, seeding: SeedingParams, wom: WomParams, keys: dict[str, int]):
-    """State, talker list and running counts at step 0."""
-    n = graph.n
-    state = AgentState.empty(n)
-    c = np.zeros(M.N_WOM_METRICS, np.int64)
-    c[M.N_UNAWARE] = n
-    customers = np.empty(0, np.int64)
-    if seeding.initial_customers > 0:
-        rng = np.random.Generator(np.random.PCG64(keys["purchase"]))
-        k = int(round(seeding.initial_customers * n))
-        customers = rng.choice(n, size=k, replace=False)
-        state.opinion[customers] = Opinion.POSITIVE
-        state.customer[customers] = 1
-        state.ever_aware[customers] = 1
-        state.ever_positive[customers] = 1
-    seeds = choose_seeds(graph, seeding, keys["seeding"])
-    sentiment = Opinion.POSITIVE if seeding.sentiment == "positive" else Opinion.NEGATIVE
-    state.opinion[seeds] = sentiment
-    state.ever_aware[seeds] = 1
-    if sentiment == Opinion.POSITIVE:
-        state.ever_positive[seeds] = 1
-    else:
-        state.ever_negative[seeds] = 1
-    state.talk_until[seeds] = wom.talk_steps
-    talkers = np.zeros(n, np.int32)
-    talkers[: seeds.size] = seeds
-    in_list = np.zeros(n, np.uint8)
-    in_list[seeds] = 1
-    recount(state, c)
-    c[M.CUM_REACH] = np.count_nonzero(state.ever_aware)
-    c[M.CUM_POSITIVE] = np.count_nonzero(state.ever_positive)
-    c[M.CUM_NEGATIVE] = np.count_nonzero(state.ever_negative)
-    c[M.CUM_CUSTOMERS] = c[M.N_CUSTOMERS]
-    c[M.N_TALKING_POSITIVE] = int((state.opinion[seeds] == Opinion.POSITIVE).sum())
-    c[M.N_TALKING_NEGATIVE] = int((state.opinion[seeds] == Opinion.NEGATIVE).sum())
-    return state, talkers, int(seeds.size), in_list, c
+    def public_series(self) -> np.ndarray:
+        """float64 ``(steps + 1, len(PUBLIC_COLUMNS))``: the columns result tables hold."""
+        return np.hstack([self.series[:, M.PUBLIC_COUNT_POSITIONS], self.layers])
 
 
 def recount(state: AgentState, c: np.ndarray) -> None:
@@ -130,87 +53,68 @@ def recount(state: AgentState, c: np.ndarray) -> None:
 class Simulation:
     """One replicate that can be advanced step by step (the Mesa model's engine).
 
-    >>> import numpy as np
     >>> from simulator.graphs import erdos_renyi
-    >>> from simulator.engine.run import replicate_keys
-    >>> from simulator.sections import SeedingParams, WomParams, MarketParams
-    >>> sim = Simulation(erdos_renyi(500, 8, seed=1), SeedingParams(n_seeds=5), WomParams(),
-    ...                  MarketParams(), steps=10, keys=replicate_keys(0, 0))
+    >>> from simulator.params import ModelParams, SeedingParams
+    >>> from simulator.rng import replicate_keys
+    >>> sim = Simulation(erdos_renyi(500, 8, seed=1), ModelParams(seeding=SeedingParams(n_seeds=5)),
+    ...                  steps=10, keys=replicate_keys(0, 0))
     >>> sim.step(); sim.t
     1
     >>> sim.run_to_end().series.shape
     (11, 23)
+
+    Parameters
+    ----------
+    graph : Graph
+    model : ModelParams
+        Every section the step plan reads.
+    steps : int
+    keys : StreamKeys
+        The replicate's streams (:func:`simulator.rng.replicate_keys`).
+    validate : bool
+        Check the invariants at the end (:func:`check_invariants`).
+    fused, stepwise : bool
+        Allow the independent cascade's fast path; run the plan phase by phase
+        even without platform layers. Both shortcuts are exact; the tests turn
+        them off to check so.
     """
 
-    def __init__(
-        self,
-        graph: Graph,
-        seeding: SeedingParams,
-        wom: WomParams,
-        market: MarketParams,
-        steps: int,
-        keys: dict[str, int],
-        validate: bool = False,
-        fused: bool = True,
-        platform: tuple | None = None,
-    ) -> None:
-        self.graph = graph
-        self.fused = fused
-        self.wom = wom
-        self.market = market
+    def __init__(self, graph: Graph, model: ModelParams, steps: int, keys: StreamKeys, *,
+                 validate: bool = False, fused: bool = True, stepwise: bool = False) -> None:
+        self.graph, self.model, self.keys = graph, model, keys
         self.steps = int(steps)
-        self.keys = keys
-        self.validate = validate
-        self.state, self.talkers, self.n_talkers, self.in_list, self.counts = initial_state(
-            graph, seeding, wom, keys
-        )
-        self.series = np.zeros((self.steps + 1, M.N_WOM_METRICS), np.int64)
-        self.series[0] = self.counts
+        self.validate, self.fused = validate, fused
+        n = graph.n
+        self.state = AgentState.empty(n)
+        self.counts = M.new_counts()
+        self.counts[M.N_UNAWARE] = n
+        self.plan = StepPlan(graph, model, self.state, self.counts, keys, stepwise=stepwise)
+        c, state = self.counts, self.state
+        recount(state, c)
+        c[M.CUM_REACH] = np.count_nonzero(state.ever_aware)
+        c[M.CUM_POSITIVE] = np.count_nonzero(state.ever_positive)
+        c[M.CUM_NEGATIVE] = np.count_nonzero(state.ever_negative)
+        c[M.CUM_CUSTOMERS] = c[M.N_CUSTOMERS]
+        self.series = np.zeros((self.steps + 1, M.N_COUNTS), np.int64)
+        self.series[0] = c
+        # Without platform layers every row is the starting row: nothing there moves.
+        self.layers = np.tile(self.plan.initial_layers(), (self.steps + 1, 1))
         self.t = 0
         self.quiet = False  # True once nothing more can happen
-        # The platform layers (feed, followers, brand, paid, crisis), when any is on.
-        self.platform = None
-        self.pseries = np.zeros((self.steps + 1, len(SERIES_METRICS)))
-        self._scratch = None  # listening buffers of the platform path, made on first use
-        if platform is not None and platform_active(*platform):
-            self.platform = Platform(graph, self.state, *platform, keys)
-            self.pseries[0] = self.platform.initial_metrics(self.state)
-        else:
-            self.pseries[:] = idle_row(graph.n)  # every row, whenever the run stops
 
-    def scratch(self):
-        """Zeroed per-agent scratch arrays the listening step leaves zeroed."""
-        if self._scratch is None:
-            n = self.graph.n
-            self._scratch = (np.zeros(n, np.int32), np.zeros(n, np.int32), np.zeros(n, np.uint8),
-                             np.empty(n, np.int32))
-        return self._scratch
+    @property
+    def talkers(self) -> TalkerList:
+        """Who talks in the next step, in the order they started."""
+        return self.plan.talkers
 
     @property
     def done(self) -> bool:
         return self.t >= self.steps or self.quiet
 
     def _advance(self, t_stop: int) -> None:
-        if self.platform is not None:
-            for t in range(self.t + 1, t_stop + 1):
-                self.platform.step(self, t, self.pseries)
-                self.series[t] = self.counts
-            self.t = t_stop
-            return
-        s, wom, market, keys = self.state, self.wom, self.market, self.keys
-        self.n_talkers, last = advance(
-            self.graph.indptr, self.graph.indices,
-            s.opinion, s.talk_until, s.customer, s.ever_aware, s.ever_positive, s.ever_negative,
-            self.talkers, self.n_talkers, self.in_list, self.counts,
-            wom.p_positive, wom.p_negative, wom.talk_steps, wom.impact_positive,
-            wom.impact_negative, wom.p_turn_negative, wom.p_turn_positive,
-            market.p_advertising, market.p_purchase, market.satisfaction,
-            np.uint64(keys["wom"]), np.uint64(keys["listen"]), np.uint64(keys["external"]),
-            np.uint64(keys["purchase"]),
-            self.t + 1, t_stop + 1, self.series, self.fused,
-        )
+        last = self.plan.run(self.t + 1, t_stop + 1, self.series, self.layers, self.fused)
         if last < t_stop:  # stopped early: nothing more can happen
-            carry_forward(self.series, last)
+            M.carry_forward(self.series, last)
             self.quiet = True
         self.t = t_stop
 
@@ -225,31 +129,13 @@ class Simulation:
             self._advance(self.steps)
         if self.validate:
             check_invariants(self.series, self.state, self.graph.n)
-        return Replicate(series=self.series, state=self.state, keys=self.keys, pseries=self.pseries)
+        return Replicate(series=self.series, layers=self.layers, state=self.state, keys=self.keys)
 
 
-def simulate(
-    graph: Graph,
-    seeding: SeedingParams,
-    wom: WomParams,
-    market: MarketParams,
-    steps: int,
-    keys: dict[str, int],
-    validate: bool = False,
-    platform: tuple | None = None,
-) -> Replicate:
-    """Run one replicate for ``steps`` steps (``platform``: feed, followers, brand, paid, crisis)."""
-    return Simulation(graph, seeding, wom, market, steps, keys, validate,
-                      platform=platform).run_to_end()
-
-
-def carry_forward(series: np.ndarray, last: int) -> None:
-    """After an early stop at row ``last``, later rows repeat it with zero flows."""
-    if last + 1 < series.shape[0]:
-        series[last + 1 :] = series[last]
-        series[last + 1 :, M.NEW_AWARE : M.CUM_REACH] = 0
-        series[last + 1 :, M.N_TALKING_POSITIVE] = 0
-        series[last + 1 :, M.N_TALKING_NEGATIVE] = 0
+def simulate(graph: Graph, model: ModelParams, steps: int, keys: StreamKeys,
+             validate: bool = False) -> Replicate:
+    """Run one replicate for ``steps`` steps."""
+    return Simulation(graph, model, steps, keys, validate=validate).run_to_end()
 
 
 def check_invariants(series: np.ndarray, state: AgentState, n: int) -> None:
@@ -263,15 +149,15 @@ def check_invariants(series: np.ndarray, state: AgentState, n: int) -> None:
     for col in (M.CUM_REACH, M.CUM_POSITIVE, M.CUM_NEGATIVE, M.CUM_CUSTOMERS,
                 M.CUM_WORD_POSITIVE, M.CUM_WORD_NEGATIVE, M.N_CUSTOMERS):
         if np.any(np.diff(series[:, col]) < 0):
-            raise InvariantError(f"{M.WOM_METRICS[col]} decreased")
+            raise InvariantError(f"{M.COUNT_NAMES[col]} decreased")
     if np.any(series < 0):
         raise InvariantError("a count went negative")
-    final = np.zeros(M.N_WOM_METRICS, np.int64)
+    final = M.new_counts()
     recount(state, final)
     for col in (M.N_UNAWARE, M.N_NEUTRAL, M.N_POSITIVE, M.N_NEGATIVE, M.N_CUSTOMERS, M.N_BUYERS_LEFT):
         if final[col] != series[-1, col]:
             raise InvariantError(
-                f"{M.WOM_METRICS[col]}: running count {series[-1, col]} != recount {final[col]}"
+                f"{M.COUNT_NAMES[col]}: running count {series[-1, col]} != recount {final[col]}"
             )
     if int(state.ever_aware.sum()) != series[-1, M.CUM_REACH]:
         raise InvariantError("cum_reach does not match the agents ever aware")

@@ -11,6 +11,7 @@ on any number of threads.
 (5000, 40)
 """
 
+from simulator.graphs.build import build_graph
 from simulator.graphs.csr import edges_to_csr, from_csr_validated
 from simulator.graphs.generators import (
     clustered,
@@ -26,7 +27,6 @@ from simulator.graphs.generators import (
 from simulator.graphs.graph import Graph
 from simulator.graphs.io import from_networkx, read_edgelist, to_networkx, write_edgelist
 from simulator.graphs.memory import check_memory
-from simulator.graphs.params import GraphParams, build_graph
 from simulator.graphs.stats import (
     clustering,
     clustering_by_degree,
@@ -35,6 +35,7 @@ from simulator.graphs.stats import (
     giant_component_fraction,
     local_clustering,
 )
+from simulator.params.graph import GraphParams
 
 __all__ = [
     "Graph",

@@ -17,11 +17,11 @@ import numpy as np
 from numba import njit, prange
 
 from simulator.errors import ConfigError
+from simulator.params.graph import DISTRIBUTIONS
 from simulator.rng import key_for, randint, uniform
 
 #: Facebook 2011 (Ugander et al.): mean 190, median 99 friends.
 FACEBOOK_MEAN, FACEBOOK_MEDIAN = 190.0, 99.0
-DISTRIBUTIONS = ("lognormal", "powerlaw", "poisson", "regular")
 
 
 @njit(cache=True, parallel=True)

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.errors import ConfigError, suggest
+from simulator.rng import design_seed, run_seed
 from simulator.sweep.design import (
     DESIGNS,
     ParamSpec,
@@ -396,7 +397,7 @@ class Experiment:
         if self.kind == "grid":
             points, unit = grid(params), None
         else:
-            seed = int(np.random.SeedSequence(self.seed, spawn_key=(3,)).generate_state(1)[0])
+            seed = design_seed(self.seed)
             unit = unit_sample(
                 self.kind,
                 params,
@@ -446,25 +447,6 @@ class Experiment:
     def point_of(self, run: int) -> tuple[int, int]:
         """``(point, replicate)`` of a run index."""
         return divmod(run, self.replicates)
-
-
-def run_seed(
-    master_seed: int, run: int, replicates: int, common_random_numbers: bool = False
-) -> int:
-    """The integer seed of run ``run`` of a sweep seeded with ``master_seed``.
-
-    ``SeedSequence(master_seed, spawn_key=(1, run))``; with common random
-    numbers ``spawn_key=(2, replicate)``, so replicate ``r`` of every design
-    point sees the same draws. The shared graph is seeded by ``spawn_key=(0,)``
-    (:func:`simulator.engine.run.graph_seed`), the design by ``(3,)``. A run's
-    seed depends on nothing else: not on workers, chunks or order.
-
-    >>> run_seed(7, 0, 3) == run_seed(7, 0, 5), run_seed(7, 1, 3) == run_seed(7, 0, 3)
-    (True, False)
-    """
-    key = (2, run % replicates) if common_random_numbers else (1, run)
-    ss = np.random.SeedSequence(master_seed, spawn_key=key)
-    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 def _param_spec(name: str, spec: Any, kind: str, typ: type, scenario: Any) -> ParamSpec:

@@ -69,105 +69,32 @@ def clear_cache() -> None:
 
 def series_names() -> list[str]:
     """The series columns ``simulator.run`` reports, in its order."""
-    from simulator.core import metrics as M
-    from simulator.platform.layer import SERIES_METRICS
+    from simulator.state.metrics import PUBLIC_COLUMNS
 
-    return [m for m in M.WOM_METRICS if m not in M.INTERNAL_METRICS] + list(SERIES_METRICS)
-
-
-def fast_run(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], pd.DataFrame]:
-    """One replicate as ``simulator.run(scenario, seed, replicates=1, graph=graph)`` runs it,
-    without its pandas tables. Returns the final metrics and a lazy per-step table."""
-    from simulator.core import metrics as M
-    from simulator.engine.results import final_values
-    from simulator.engine.run import make_graph, replicate_keys
-    from simulator.engine.simulation import simulate
-    from simulator.sections import check_seeding
-
-    g = graph if graph is not None else make_graph(scenario, seed, 0)
-    check_seeding(scenario.seeding, g.n)
-    rep = simulate(
-        g,
-        scenario.seeding,
-        scenario.wom,
-        scenario.market,
-        scenario.run.steps,
-        replicate_keys(seed, 0),
-        scenario.run.validate,
-        platform=scenario.platform,
-    )
-    keep = [i for i, m in enumerate(M.WOM_METRICS) if m not in M.INTERNAL_METRICS]
-    names = series_names()
-    series = np.hstack([rep.series[:, keep], rep.pseries])
-    return final_values(series, names, g.n), _LazySeries(series, names)
+    return list(PUBLIC_COLUMNS)
 
 
-def engine_run(
-    scenario: Any, seed: int, graph: Any | None
-) -> tuple[dict[str, float], pd.DataFrame]:
-    """The same through ``simulator.run`` itself (the reference)."""
-    from simulator.engine.run import run
+def run_one(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], np.ndarray]:
+    """One run: replicate 0 of ``scenario`` seeded with ``seed``, as ``simulator.run`` runs it.
 
-    res = run(scenario, seed=seed, replicates=1, graph=graph)
-    finals = {k: v for k, v in res.finals.iloc[0].to_dict().items() if k != "replicate"}
-    return finals, _LazySeries(res.timeseries.drop(columns=["replicate", "step"]), None)
-
-
-class _LazySeries:
-    """A run's series, made into a table only when ``--series`` asks for it."""
-
-    def __init__(self, data: Any, names: list[str] | None) -> None:
-        self.data, self.names = data, names
-
-    def table(self, run: int) -> pd.DataFrame:
-        if self.names is None:
-            table = self.data.reset_index(drop=True).copy()
-        else:
-            table = pd.DataFrame(self.data, columns=self.names)
-            from simulator.platform.layer import FLOAT_METRICS
-
-            ints = [c for c in self.names if c not in FLOAT_METRICS]
-            table[ints] = table[ints].astype(np.int64)
-        table.insert(0, "step", np.arange(len(table), dtype=np.int64))
-        table.insert(0, "run", np.int64(run))
-        return table
-
-
-#: Per process: None until the fast path has been checked against simulator.run.
-_FAST_OK: bool | None = None
-
-
-def _same(a: dict[str, float], b: dict[str, float]) -> bool:
-    if a.keys() != b.keys():
-        return False
-    return all((x == y) or (x != x and y != y) for x, y in ((a[k], b[k]) for k in a))
-
-
-def run_one(scenario: Any, seed: int, graph: Any | None) -> tuple[dict[str, float], _LazySeries]:
-    """One run: the fast path, checked once per process against ``simulator.run``.
-
-    If they ever disagree (the engine changed and :func:`fast_run` did not
-    follow), this process warns once and uses ``simulator.run`` from then on:
-    slower, never wrong.
+    The engine's own :func:`simulator.engine.run.run_replicates`, without the
+    tables ``simulator.run`` builds around it (pandas costs more than a small
+    run). Returns the final metrics and the public series (float64).
     """
-    global _FAST_OK
-    if _FAST_OK is None:
-        reference = engine_run(scenario, seed, graph)
-        try:
-            _FAST_OK = _same(fast_run(scenario, seed, graph)[0], reference[0])
-        except Exception:  # any failure of the shortcut means: do not use it
-            _FAST_OK = False
-        if not _FAST_OK:
-            import warnings
+    from simulator.engine.run import run_replicates
 
-            warnings.warn(
-                "simulator.sweep: the fast run path disagrees with simulator.run "
-                "(the engine changed); using simulator.run, which is slower",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        return reference
-    return fast_run(scenario, seed, graph) if _FAST_OK else engine_run(scenario, seed, graph)
+    reps = run_replicates(scenario, seed, 1, scenario.run.steps, graph, scenario.run.validate)
+    return reps.finals[0], reps.series[0]
+
+
+def series_table(series: np.ndarray, run: int) -> pd.DataFrame:
+    """One run's series as the rows ``--series`` writes: ``run``, ``step``, then every series."""
+    from simulator.engine.run import series_table as table_of
+
+    table = table_of(series)
+    table.insert(0, "step", np.arange(len(table), dtype=np.int64))
+    table.insert(0, "run", np.int64(run))
+    return table
 
 
 def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
@@ -179,7 +106,7 @@ def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
     ``seconds`` is the time spent running (graph builds excluded), which the
     client uses to size the next chunks.
     """
-    from simulator.sweep.experiment import run_seed
+    from simulator.rng import run_seed
 
     rows, frames = [], []
     seconds = 0.0
@@ -199,7 +126,7 @@ def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
         row.update({m: finals[m] for m in chunk.metrics})
         rows.append(row)
         if chunk.series:
-            frames.append(series.table(run))
+            frames.append(series_table(series, run))
     table = pd.DataFrame(rows)
     for col in ("run", "point", "replicate", "seed"):
         table[col] = table[col].astype("int64")

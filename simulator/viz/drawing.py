@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numba import njit
 
-from simulator.core.state import Opinion
 from simulator.errors import ConfigError
+from simulator.state.agents import Opinion
 
 #: Above this many agents the picture is a hairball and the layout slow.
 MAX_DRAWN_AGENTS = 3000

@@ -5,7 +5,7 @@ undecided, and nothing but word reaches the unaware (no advertising, no
 purchases), a step only turns unaware friends of talkers into fans, and that
 stays true for the rest of the run. :func:`run_cascade` then runs all the
 remaining steps in one call and gives exactly the counts, series, final state
-and talker order of the general step (:func:`simulator.core.wom.advance`), with
+and talker order of the general step (:func:`simulator.kernels.wom.advance`), with
 the same draws ``key_for(wom_key, step, talker)``; ``tests/test_core_cascade.py``
 checks it against the general path and the slow twin.
 
@@ -28,8 +28,8 @@ runs): the general step's fused loop, one step per iteration, 9.4 ms.
   the list order is known, the rows are scattered over the graph's arrays.
 
 numba's on-disk cache keys each function on its own file's source, so after
-editing this module delete ``simulator/core/__pycache__/wom.advance-*``:
-:func:`simulator.core.wom.advance` embeds :func:`run_cascade` and would keep
+editing this module delete ``simulator/kernels/__pycache__/wom.advance-*``:
+:func:`simulator.kernels.wom.advance` embeds :func:`run_cascade` and would keep
 the old code.
 """
 
@@ -41,9 +41,9 @@ from numba import njit, types, uint64
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from simulator.core import metrics as M
-from simulator.core.state import Opinion
 from simulator.rng import _TO_UNIT, key_for, mix64, next_state
+from simulator.state import metrics as M
+from simulator.state.agents import Opinion
 
 _POS = np.int8(Opinion.POSITIVE)
 
@@ -171,24 +171,24 @@ def table_skip(state, log_q, base, cut):
 
 
 @njit(cache=True)
-def run_cascade(
-    indptr, indices,
-    opinion, talk_until, ever_aware, ever_positive, talkers, n_talkers, in_list, c,
-    p_positive, talk_steps, wom_key, t_start, t_stop, series,
-):
+def run_cascade(indptr, indices, agents, talker_list, c, p_positive, talk_steps, wom_key, t_start,
+                t_stop, series):
     """Run steps ``t_start .. t_stop-1`` of a purely positive cascade.
 
     Valid when every agent is unaware or a fan, every listed talker is a fan,
     every word persuades and nothing else reaches the unaware (see the module
     docstring); the caller checks this. Arguments are those of
-    :func:`simulator.core.wom.advance`: ``talkers`` (int32, (n,)) lists the
-    ``n_talkers`` agents talking at ``t_start`` in the general path's order,
+    :func:`simulator.kernels.wom.advance`: ``talker_list`` lists the agents
+    talking at ``t_start`` in the general path's order,
     ``c`` (int64, (N_WOM_METRICS,)) holds the running counts and row ``t`` of
     ``series`` receives them at the end of step ``t``. Stops when nobody talks.
 
-    Returns ``(n_talkers, last_step_recorded)``; ``talkers``, ``in_list`` and
-    the state arrays are left as the general path leaves them.
+    Returns the last step recorded; the talker list and the agent arrays are
+    left as the general path leaves them.
     """
+    opinion, talk_until = agents.opinion, agents.talk_until
+    ever_aware, ever_positive = agents.ever_aware, agents.ever_positive
+    talkers, in_list, n_talkers = talker_list.ids, talker_list.in_list, talker_list.count[0]
     cap = talkers.size
     # The talker list, as the general path keeps it, is talkers[0:n_entry]
     # (agents talking on entry, in order, retired one by one by talk_until)
@@ -211,7 +211,7 @@ def run_cascade(
     for t in range(t_start, t_stop):
         if n_entry == 0 and lo == hi:
             break
-        for f in range(M.NEW_AWARE, M.CUM_REACH):
+        for f in range(M.FLOWS_START, M.FLOWS_STOP):
             c[f] = 0
         if not has_table and draws >= _TABLE_AFTER_DRAWS and p_positive < 1.0:
             build_skip_table(log_q, base, cut)
@@ -297,4 +297,5 @@ def run_cascade(
     # Close the gap: the list is the entry talkers still talking, then the new ones.
     for k in range(lo, hi):
         talkers[n_entry + k - lo] = talkers[k]
-    return n_entry + hi - lo, last
+    talker_list.count[0] = n_entry + hi - lo
+    return last

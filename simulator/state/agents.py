@@ -1,15 +1,18 @@
-"""Agent state as a struct of arrays, with small dtypes.
+"""The state a run keeps: agent arrays, the talker list, the scratch of listening.
 
-One array per attribute, one slot per agent: no Python object per agent on
-the hot path. Status codes are ``IntEnum`` members so kernels can compare
+Each is a :class:`typing.NamedTuple` of arrays, so the kernels take it as one
+argument (numba compiles attribute access on a named tuple as fast as
+separate arguments) and a call site names what it passes. One array per
+attribute, one slot per agent, small dtypes: no Python object per agent on the
+hot path. Status codes are ``IntEnum`` members so kernels can compare
 ``opinion[i] == Opinion.POSITIVE`` directly (numba types IntEnum members as
 integer constants).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,8 +40,7 @@ class Source(IntEnum):
 NOT_TALKING = np.int32(-1)
 
 
-@dataclass
-class AgentState:
+class AgentState(NamedTuple):
     """Per-agent arrays; index ``i`` is agent ``i`` of the friend graph.
 
     Attributes
@@ -97,7 +99,68 @@ class AgentState:
         return int(self.opinion.size)
 
     def nbytes_per_agent(self) -> int:
-        return sum(getattr(self, f.name).itemsize for f in fields(self))
+        return sum(a.itemsize for a in self)
 
     def copy(self) -> AgentState:
-        return AgentState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        return AgentState(*(a.copy() for a in self))
+
+
+class TalkerList(NamedTuple):
+    """Who talks: ``ids[:count[0]]`` in the order they started, flagged in ``in_list``.
+
+    The order matters: a talker's draws are keyed by its id, but the order of
+    the list decides who is answered first in a crisis and is kept stable
+    when talk ends (:func:`simulator.kernels.agents.retire_talkers`).
+
+    Attributes
+    ----------
+    ids : int32, (n,)
+    in_list : uint8, (n,)
+        1 while the agent is in the list.
+    count : int64, (1,)
+        How many are listed (an array, so kernels update it in place).
+    """
+
+    ids: np.ndarray
+    in_list: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def of(cls, n: int, first: np.ndarray) -> TalkerList:
+        """A list of ``n`` slots holding ``first`` (int32 ids, in order)."""
+        ids = np.zeros(n, np.int32)
+        ids[: first.size] = first
+        in_list = np.zeros(n, np.uint8)
+        in_list[first] = 1
+        return cls(ids, in_list, np.array([first.size], np.int64))
+
+    @property
+    def n(self) -> int:
+        """How many are listed."""
+        return int(self.count[0])
+
+    def listed(self) -> np.ndarray:
+        """The listed ids, in order (a view)."""
+        return self.ids[: self.n]
+
+
+class Heard(NamedTuple):
+    """What each listener took in this step, for the listening kernel (zeroed scratch).
+
+    ``pos``/``neg`` count positive and negative word seen, ``brand`` brand
+    posts seen (empty without platform layers), ``ad`` outside advertising
+    hits; ``touched`` lists the agents with anything. The listening kernel
+    leaves every entry it read at zero again.
+    """
+
+    pos: np.ndarray  # int32 (n,)
+    neg: np.ndarray  # int32 (n,)
+    brand: np.ndarray  # int32 (n,) or (0,)
+    ad: np.ndarray  # uint8 (n,)
+    touched: np.ndarray  # int32 (n,)
+
+    @classmethod
+    def zeros(cls, n: int, brand: bool) -> Heard:
+        return cls(np.zeros(n, np.int32), np.zeros(n, np.int32),
+                   np.zeros(n if brand else 0, np.int32), np.zeros(n, np.uint8),
+                   np.empty(n, np.int32))

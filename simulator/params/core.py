@@ -1,14 +1,16 @@
-"""The scenario sections besides ``[graph]``: run, seeding, word of mouth, market.
+"""The model's own sections: run, seeding, word of mouth, market.
 
-Defaults are calibrated from ``research/literature.md`` (cited per field).
+Defaults are calibrated from the literature (``docs/calibration.md`` gives
+each source).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from simulator.errors import ConfigError
-from simulator.params import Section, param
+from simulator.params.base import Section, _coerce, param
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,33 @@ class MarketParams(Section):
     )
 
 
-def check_seeding(seeding: SeedingParams, n: int) -> None:
-    """Seeds must fit in the population."""
+def check_seeds_fit(seeding: SeedingParams, n: int) -> None:
+    """The seeds must fit in the population of ``n`` agents (the one place this is checked)."""
     if seeding.n_seeds > n:
         raise ConfigError(
-            f"seeding.n_seeds = {seeding.n_seeds} is out of range; allowed: 0 <= n_seeds <= graph.n ({n})"
+            f"seeding.n_seeds = {seeding.n_seeds} is out of range; "
+            f"allowed: 0 <= n_seeds <= number of agents ({n})"
         )
+
+
+_RUN_FIELDS = {f.name: f for f in dataclasses.fields(RunParams)}
+
+
+def check_run_value(key: str, value, label: str | None = None):
+    """A ``seed``, ``replicates`` or ``steps`` given outside the file, checked against ``[run]``'s bounds.
+
+    ``label`` names it in the error as the user gave it (``--steps``).
+
+    >>> check_run_value("steps", 10)
+    10
+    >>> check_run_value("replicates", 0, "--replicates")
+    Traceback (most recent call last):
+    ...
+    simulator.errors.ConfigError: --replicates = 0 is out of range; allowed: 1 <= replicates <= 1000000
+    """
+    try:
+        return _coerce("run", _RUN_FIELDS[key], value)
+    except ConfigError as exc:
+        if label is None:
+            raise
+        raise ConfigError(str(exc).replace(f"run.{key}", label, 1)) from None

@@ -39,11 +39,15 @@ first. Every draw is keyed by ``(stream, step, agent)`` and every slot written
 belongs to one agent or one block, so the numbers are those of one thread, on
 any number of threads (``tests/test_platform.py`` checks them against the
 plain sequential twins in ``tests/twins_platform.py``).
+
+These are the kernels of the feed component (:mod:`simulator.components.feed`)
+and of follower churn (:mod:`simulator.components.followers`).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from llvmlite import ir
@@ -51,10 +55,28 @@ from numba import njit, prange
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-from simulator.core.state import Opinion, Source
 from simulator.rng import key_for, next_success, randint, uniform
+from simulator.state.agents import Opinion, Source
+from simulator.state.metrics import (
+    P_FOLLOWS,
+    P_IMPRESSIONS_AMPLIFIED,
+    P_IMPRESSIONS_FOLLOWER,
+    P_IMPRESSIONS_NOTIFICATION,
+    P_IMPRESSIONS_ORGANIC,
+    P_IMPRESSIONS_PAID,
+    P_LIKES,
+    P_OVERLOADED,
+    P_SHARES,
+    P_UNFOLLOWS,
+)
 
-POLICY_CODES = {"all": 0, "chronological": 1, "random": 2, "engagement": 3}
+# Ranking policies, by name (kernels compare ``rule.policy`` against these).
+ALL = 0
+CHRONOLOGICAL = 1
+RANDOM = 2
+ENGAGEMENT = 3
+POLICY_CODES = {"all": ALL, "chronological": CHRONOLOGICAL, "random": RANDOM,
+                "engagement": ENGAGEMENT}
 _POS = np.int8(Opinion.POSITIVE)
 _NEG = np.int8(Opinion.NEGATIVE)
 _FRIEND = np.int8(Source.FRIEND)
@@ -63,39 +85,60 @@ _NOTIFICATION = np.int8(Source.NOTIFICATION)
 _AMPLIFIED = np.int8(Source.AMPLIFIED)
 _PAID = np.int8(Source.PAID)
 
-# Platform metric columns (float64 series).
-P_IMPRESSIONS_ORGANIC = 0
-P_IMPRESSIONS_FOLLOWER = 1
-P_IMPRESSIONS_NOTIFICATION = 2
-P_IMPRESSIONS_AMPLIFIED = 3
-P_IMPRESSIONS_PAID = 4
-P_LIKES = 5
-P_SHARES = 6
-P_FOLLOWERS = 7
-P_BELL = 8
-P_FOLLOWS = 9
-P_UNFOLLOWS = 10
-P_BRAND_POSTS = 11
-P_ORGANIC_REACH = 12
-P_ON_PLATFORM = 13
-P_OVERLOADED = 14
-PLATFORM_METRICS = (
-    "new_impressions_organic",
-    "new_impressions_follower",
-    "new_impressions_notification",
-    "new_impressions_amplified",
-    "new_impressions_paid",
-    "new_likes",
-    "new_shares",
-    "n_followers",
-    "n_bell",
-    "new_follows",
-    "new_unfollows",
-    "new_brand_posts",
-    "organic_reach",
-    "n_on_platform",
-    "new_ad_overloaded",
-)
+
+
+class Items(NamedTuple):
+    """Candidate items of one step, one slot each (the gathering's output buffers)."""
+
+    target: np.ndarray  # int32: the agent it reaches
+    author: np.ndarray  # int32: the talking agent, -1 for the brand
+    source: np.ndarray  # int8: a :class:`Source`
+    sentiment: np.ndarray  # int8: an :class:`Opinion` (the brand's posts are positive)
+    quality: np.ndarray  # float64: 1 for friends' word, the brand's quality for its posts
+    age: np.ndarray  # int64: steps since the author started talking (0 for brand items)
+
+    @classmethod
+    def empty(cls, cap: int) -> Items:
+        return cls(np.empty(cap, np.int32), np.empty(cap, np.int32), np.empty(cap, np.int8),
+                   np.empty(cap, np.int8), np.empty(cap, np.float64), np.empty(cap, np.int64))
+
+
+class WordReach(NamedTuple):
+    """How friends' word becomes candidate items this step."""
+
+    p_positive: float  #: per friend, as in plain word of mouth
+    p_negative: float  #: per friend (louder once a page is taken down)
+    talk_steps: int  #: an item's age counts from the start of its author's talk
+    max_age: int  #: older items leave the feed
+    amplification: float  #: impressions per like beyond the author's friends (0: off)
+
+
+class BrandReach(NamedTuple):
+    """The brand's and the paid items of this step."""
+
+    n_posts: int  #: posts published this step (each reaches every follower)
+    quality: float  #: the brand's content quality
+    likes: int  #: likes of the visible brand post (real and bought; 0: nothing to amplify)
+    n_sponsored: int  #: sponsored impressions placed this step
+    pool: np.ndarray  #: int32: who sponsored impressions may reach
+
+
+class FeedRule(NamedTuple):
+    """``[feed]`` and the engagement part of ``[followers]`` as the ranking kernels read them."""
+
+    policy: int  #: ALL, CHRONOLOGICAL, RANDOM or ENGAGEMENT
+    background: float  #: background items competing per agent per step
+    max_age: int
+    decay: float  #: recency decay
+    sigma: float  #: log-sd of background scores
+    p_like: float
+    p_share: float  #: 0 without a feed: a share restarts talk
+    ad_tolerance: float
+    ad_fatigue: float
+    p_leave: float
+    p_follow: float  #: 0 with followers off
+    p_bell: float  #: 0 with followers off
+    p_unbell: float
 
 
 @njit(cache=True, inline="always")
@@ -113,10 +156,10 @@ def item_quantile(policy, likes, quality, age, max_age, decay, sigma, u, u2):
     item of quality 1 is then an ordinary item of the feed, and likes,
     quality and age move it up or down. ``u``, ``u2`` are uniforms.
     """
-    if policy == 1:  # chronological: background ages uniform on 0..max_age
+    if policy == CHRONOLOGICAL:  # background ages uniform on 0..max_age
         q = (max_age + 1.0 - age - u) / (max_age + 1.0)
         return min(max(q, 0.0), 1.0)
-    if policy == 2:
+    if policy == RANDOM:
         return u
     score = (1.0 + likes) * quality * math.exp(-decay * age**0.4)
     if score <= 0.0:
@@ -152,11 +195,8 @@ _PARALLEL_TARGETS = 20_000
 
 # ------------------------------------------------------------------ gathering
 @njit(cache=True)
-def _gather_word(
-    t0, t1, indptr, indices, talkers, opinion, talk_until, on_platform, item_likes,
-    p_positive, p_negative, talk_steps, max_age, amplification, wom_key, feed_key, step,
-    lo, hi, buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
-):
+def _gather_word(t0, t1, indptr, indices, talkers, agents, item_likes, word, keys, step, lo, hi,
+                 items):
     """Friends' word and amplified word of talkers ``t0 .. t1 - 1``, written from slot ``lo``.
 
     Returns ``(count, n_words_pos, n_words_neg)``; candidates past slot ``hi``
@@ -165,13 +205,16 @@ def _gather_word(
     twelve atomic reference-count updates (measured: a third of the gathering
     at 10^6 agents).
     """
+    opinion, talk_until, on_platform = agents.opinion, agents.talk_until, agents.on_platform
+    p_positive, p_negative, talk_steps = word.p_positive, word.p_negative, word.talk_steps
+    max_age, amplification, wom_key, famp = word.max_age, word.amplification, keys.wom, keys.amplify
+    buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age = items
     n = opinion.size
     k = lo
     n_pos = 0
     n_neg = 0
     lq_pos = np.log1p(-p_positive) if p_positive < 1.0 else -np.inf
     lq_neg = np.log1p(-p_negative) if p_negative < 1.0 else -np.inf
-    famp = feed_key ^ np.uint64(0xA5A5A5A5)
     for t in range(t0, t1):
         i = talkers[t]
         s = opinion[i]
@@ -233,27 +276,22 @@ def _gather_word(
 
 
 @njit(cache=True, parallel=True)
-def _gather_word_blocks(
-    n_talkers, indptr, indices, talkers, opinion, talk_until, on_platform, item_likes,
-    p_positive, p_negative, talk_steps, max_age, amplification, wom_key, feed_key, step,
-    buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
-):
+def _gather_word_blocks(n_talkers, indptr, indices, talkers, agents, item_likes, word, keys, step,
+                        items):
     """:func:`_gather_word` on one block of talkers per thread, block ``b`` from slot ``b * part``.
 
     Returns ``(found, words_pos, words_neg, part)``, the first three per block.
     """
     blocks = _num_threads()
-    part = buf_target.size // blocks
+    part = items.target.size // blocks
     found = np.zeros(blocks, np.int64)
     words_pos = np.zeros(blocks, np.int64)
     words_neg = np.zeros(blocks, np.int64)
     for b in prange(blocks):
-        hi = buf_target.size if b == blocks - 1 else (b + 1) * part
+        hi = items.target.size if b == blocks - 1 else (b + 1) * part
         found[b], words_pos[b], words_neg[b] = _gather_word(
             b * n_talkers // blocks, (b + 1) * n_talkers // blocks, indptr, indices, talkers,
-            opinion, talk_until, on_platform, item_likes, p_positive, p_negative, talk_steps,
-            max_age, amplification, wom_key, feed_key, step, b * part, hi,
-            buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
+            agents, item_likes, word, keys, step, b * part, hi, items,
         )
     return found, words_pos, words_neg, part
 
@@ -277,13 +315,8 @@ def _put_brand_item(k, j, source, quality, buf_target, buf_author, buf_source, b
 
 
 @njit(cache=True)
-def gather_candidates(
-    indptr, indices, talkers, n_talkers, opinion, talk_until, on_platform, item_likes,
-    follower, bell, p_positive, p_negative, talk_steps, max_age, amplification,
-    n_posts, brand_quality, brand_likes, n_sponsored, sponsor_pool, n_pool,
-    wom_key, feed_key, step,
-    buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
-):
+def gather_candidates(indptr, indices, talker_list, agents, item_likes, word, brand, keys, step,
+                      items):
     """Every candidate item that reaches an agent this step.
 
     Friend word uses the same draws as :func:`simulator.core.wom.spread_word`
@@ -296,13 +329,17 @@ def gather_candidates(
     in talker order whatever the number of threads (measured 1.8x faster on 2
     threads at 10^6 agents).
     """
+    talkers, n_talkers = talker_list.ids, talker_list.count[0]
+    opinion, on_platform, follower, bell = agents.opinion, agents.on_platform, agents.follower, agents.bell
+    n_posts, brand_quality, brand_likes = brand.n_posts, brand.quality, brand.likes
+    n_sponsored, sponsor_pool, n_pool = brand.n_sponsored, brand.pool, brand.pool.size
+    buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age = items
+    amplification = word.amplification
     n = opinion.size
     cap = buf_target.size
     if n_talkers >= _PARALLEL_TALKERS:
         found, words_pos, words_neg, part = _gather_word_blocks(
-            n_talkers, indptr, indices, talkers, opinion, talk_until, on_platform, item_likes,
-            p_positive, p_negative, talk_steps, max_age, amplification, wom_key, feed_key, step,
-            buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
+            n_talkers, indptr, indices, talkers, agents, item_likes, word, keys, step, items,
         )
         n_pos = words_pos.sum()
         n_neg = words_neg.sum()
@@ -325,9 +362,8 @@ def gather_candidates(
             return max(k, cap + 1), n_pos, n_neg
     else:
         k, n_pos, n_neg = _gather_word(
-            0, n_talkers, indptr, indices, talkers, opinion, talk_until, on_platform, item_likes,
-            p_positive, p_negative, talk_steps, max_age, amplification, wom_key, feed_key, step,
-            0, cap, buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
+            0, n_talkers, indptr, indices, talkers, agents, item_likes, word, keys, step, 0, cap,
+            items,
         )
     # Brand posts to followers (as notifications to bell subscribers).
     if n_posts > 0:
@@ -340,7 +376,7 @@ def gather_candidates(
     # Brand posts amplified on their likes (real or bought).
     if amplification > 0.0 and brand_likes > 0:
         expected = amplification * brand_likes
-        state = key_for(feed_key ^ np.uint64(0xA5A5A5A5), step, n)
+        state = key_for(keys.amplify, step, n)
         u, state = uniform(state)
         m = np.int64(expected) + (1 if u < expected - np.floor(expected) else 0)
         for _ in range(m):
@@ -349,7 +385,7 @@ def gather_candidates(
                 k = _put_brand_item(k, j, _AMPLIFIED, brand_quality, buf_target, buf_author,
                                     buf_source, buf_sent, buf_quality, buf_age)
     if n_sponsored > 0 and n_pool > 0:
-        state = key_for(feed_key ^ np.uint64(0x5A5A5A5A), step, n)
+        state = key_for(keys.sponsor, step, n)
         for _ in range(n_sponsored):
             r, state = randint(state, n_pool)
             j = sponsor_pool[r]
@@ -515,14 +551,14 @@ def _set_bit(bits, i):
 
 
 @njit(cache=True, inline="always")
-def _fill_feed(j, lo, R, state, policy, background, attention, feed_key, step, quant, seen,
+def _fill_feed(j, lo, R, state, policy, background, attention, keys, step, quant, seen,
                scratch):
     """Mark in ``seen`` which of target ``j``'s ranked candidates win a slot.
 
     ``state`` is the target's stream after its quantile draws; returns it
     after the background draw (the engagement draws follow).
     """
-    if policy == 0:
+    if policy == ALL:
         for x in range(lo, lo + R):
             seen[x] = 1
         return state
@@ -543,20 +579,20 @@ def _fill_feed(j, lo, R, state, policy, background, attention, feed_key, step, q
             cum += p
     # Its own stream: the draws after this one stay those of the old layout.
     _select_at(quant, seen, lo, R, nb, attention[j], scratch,
-               key_for(feed_key ^ np.uint64(0x3C3C3C3C), step, j))
+               key_for(keys.slots, step, j))
     return state
 
 
 @njit(cache=True, inline="always")
 def _rank_target(j, lo, R, packed, qual, ages, item_likes, has_likes, brand_likes, attention,
-                 policy, background, max_age, decay, sigma, feed_key, step, quant, seen, scratch):
+                 policy, background, max_age, decay, sigma, keys, step, quant, seen, scratch):
     """Quantile target ``j``'s candidates (slots ``lo .. lo + R``) and mark the seen ones.
 
     An item's likes are read from ``item_likes`` only if its bit is set in
     ``has_likes`` (uint64 bitmap; a clear bit means no likes). Returns the
     target's stream state after the ranking draws.
     """
-    state = key_for(feed_key, step, j)
+    state = key_for(keys.feed, step, j)
     for x in range(lo, lo + R):
         w = packed[x]
         if _placed(_source(w)):  # always seen, uses no slot
@@ -572,19 +608,19 @@ def _rank_target(j, lo, R, packed, qual, ages, item_likes, has_likes, brand_like
         u, state = uniform(state)
         u2, state = uniform(state)
         quant[x] = item_quantile(policy, likes, qual[x], age, max_age, decay, sigma, u, u2)
-    return _fill_feed(j, lo, R, state, policy, background, attention, feed_key, step, quant, seen,
+    return _fill_feed(j, lo, R, state, policy, background, attention, keys, step, quant, seen,
                       scratch)
 
 
 @njit(cache=True, inline="always")
 def _rerank_target(j, lo, R, packed, qual, ages, item_likes, liked, attention, policy,
-                   background, max_age, decay, sigma, feed_key, step, quant, seen, scratch):
+                   background, max_age, decay, sigma, keys, step, quant, seen, scratch):
     """Redo target ``j``'s ranking if an item it ranks was liked earlier this step.
 
     Only the liked items' quantiles are computed again (the draws are walked
     to reach theirs); if one changed, the slots are filled again.
     """
-    state = key_for(feed_key, step, j)
+    state = key_for(keys.feed, step, j)
     changed = False
     for x in range(lo, lo + R):
         w = packed[x]
@@ -604,48 +640,53 @@ def _rerank_target(j, lo, R, packed, qual, ages, item_likes, liked, attention, p
         for x in range(lo, lo + R):
             if not _placed(_source(packed[x])):
                 seen[x] = 0
-        _fill_feed(j, lo, R, state, policy, background, attention, feed_key, step, quant, seen,
+        _fill_feed(j, lo, R, state, policy, background, attention, keys, step, quant, seen,
                    scratch)
 
 
 @njit(cache=True, parallel=True)
 def _rank_targets_parallel(n_touched, touched, first, packed, qual, ages, item_likes, has_likes,
                            brand_likes, attention, policy, background, max_age, decay, sigma,
-                           feed_key, step, quant, seen, scratch, after):
+                           keys, step, quant, seen, scratch, after):
     """:func:`_rank_target` for every touched agent, in parallel (each writes its own slots)."""
     for t in prange(n_touched):
         after[t] = _rank_target(touched[t], first[t], first[t + 1] - first[t], packed, qual, ages,
                                 item_likes, has_likes, brand_likes, attention, policy, background,
-                                max_age, decay, sigma, feed_key, step, quant, seen, scratch)
+                                max_age, decay, sigma, keys, step, quant, seen, scratch)
 
 
 @njit(cache=True)
-def select_and_act(
-    n_cand, buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
-    opinion, talk_until, follower, bell, on_platform, attention, item_likes,
-    policy, background, max_age, decay, sigma, p_like, p_share, ad_tolerance, ad_fatigue, p_leave,
-    p_follow, p_bell, p_unbell, brand_likes_in, talk_steps,
-    feed_key, step,
-    heard_pos, heard_neg, heard_brand, touched, order, m,
-):
+def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys, step, heard,
+                   order, m):
     """Rank each agent's candidates, mark what is seen, apply likes, shares, follows.
 
-    Fills ``heard_pos`` / ``heard_neg`` (word seen) and ``heard_brand`` (brand
-    posts seen) for the listening step, lists the agents in ``touched``, and
-    adds the step's platform flows into ``m`` (float64, PLATFORM_METRICS).
-    Returns ``(n_touched, brand_likes_added, brand_views, sharers)``; the
-    sharers (int32, increasing ids) start talking. ``order`` (int64,
-    (>= n_cand,)) is scratch, and so become ``buf_source``, ``buf_quality``
-    and ``buf_age`` once read.
+    ``items`` holds the ``n_cand`` candidates (:class:`Items`), ``rule`` is a
+    :class:`FeedRule`, ``brand_likes_in`` the likes of the visible brand post.
+    Fills ``heard.pos`` / ``heard.neg`` (word seen) and ``heard.brand`` (brand
+    posts seen) for the listening step, lists the agents in ``heard.touched``,
+    and adds the step's platform flows into ``m`` (float64, the layers block of
+    :mod:`simulator.state.metrics`). Returns ``(n_touched, brand_likes_added,
+    brand_views, sharers)``; the sharers (int32, increasing ids) start talking.
+    ``order`` (int64, (>= n_cand,)) is scratch, and so become ``items.source``,
+    ``items.quality`` and ``items.age`` once read.
 
     Agents act one after another in increasing id, each with its own draws
-    ``key_for(feed_key, step, j)``, and a like counts for the rankings of the
+    ``key_for(keys.feed, step, j)``, and a like counts for the rankings of the
     agents after it. On large steps the rankings are first drawn for everyone
     at once (in parallel) with the likes of the step's start; then, agent by
     agent, a ranking that an earlier like could have changed is redone before
     the agent acts, which gives the one-by-one result on any thread count
     (measured: about 9% of agents at the peak of the 10^6-agent benchmark).
     """
+    buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age = items
+    opinion, follower, bell = agents.opinion, agents.follower, agents.bell
+    on_platform, attention = agents.on_platform, agents.attention
+    policy, background, max_age, decay, sigma = (
+        rule.policy, rule.background, rule.max_age, rule.decay, rule.sigma)
+    p_like, p_share, ad_tolerance, ad_fatigue, p_leave = (
+        rule.p_like, rule.p_share, rule.ad_tolerance, rule.ad_fatigue, rule.p_leave)
+    p_follow, p_bell, p_unbell = rule.p_follow, rule.p_bell, rule.p_unbell
+    heard_pos, heard_neg, heard_brand, touched = heard.pos, heard.neg, heard.brand, heard.touched
     n = opinion.size
     # Group the candidates by target (stable counting sort): row b of `slot`
     # counts block b's candidates per target (slot[b, j + 1]), then says where
@@ -692,7 +733,7 @@ def select_and_act(
     # Few items have likes: a bitmap small enough for the cache says which may,
     # so item_likes (a cache miss each) is read only for those.
     has_likes = np.zeros((n + 63) >> 6, np.uint64)
-    if policy == 3:  # only engagement ranking reads the likes
+    if policy == ENGAGEMENT:  # only engagement ranking reads the likes
         for w in range(n >> 6):
             bits = np.uint64(0)
             for b in range(64):  # branch-free: it vectorises (5x the bit-by-bit loop)
@@ -704,12 +745,12 @@ def select_and_act(
     if n_touched >= _PARALLEL_TARGETS:
         _rank_targets_parallel(n_touched, touched, first, packed, qual, ages, item_likes,
                                has_likes, brand_likes_in, attention, policy, background, max_age,
-                               decay, sigma, feed_key, step, quant, seen, scratch, after)
+                               decay, sigma, keys, step, quant, seen, scratch, after)
     else:
         for t in range(n_touched):
             after[t] = _rank_target(touched[t], first[t], first[t + 1] - first[t], packed, qual,
                                     ages, item_likes, has_likes, brand_likes_in, attention, policy,
-                                    background, max_age, decay, sigma, feed_key, step, quant, seen,
+                                    background, max_age, decay, sigma, keys, step, quant, seen,
                                     scratch)
     liked = np.zeros((n + 63) >> 6, np.uint64)  # bitmap: items liked so far this step
     brand_likes = 0
@@ -721,12 +762,12 @@ def select_and_act(
         lo = first[t]
         hi = first[t + 1]
         state = after[t]
-        if policy == 3:  # only engagement ranking reads the likes
+        if policy == ENGAGEMENT:  # only engagement ranking reads the likes
             for x in range(lo, hi):
                 author = _author(packed[x])
                 if author >= 0 and _bit(liked, author):
                     _rerank_target(j, lo, hi - lo, packed, qual, ages, item_likes, liked,
-                                   attention, policy, background, max_age, decay, sigma, feed_key,
+                                   attention, policy, background, max_age, decay, sigma, keys,
                                    step, quant, seen, scratch)
                     break
         # What the seen items do.

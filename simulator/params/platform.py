@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simulator.errors import ConfigError
-from simulator.params import Section, param
+from simulator.params.base import Section, param
 
 POLICIES = ("all", "chronological", "random", "engagement")
 STRATEGIES = ("spontaneous", "late", "ignore", "abandon")

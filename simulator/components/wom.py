@@ -1,0 +1,82 @@
+"""Word of mouth: who talks, what listeners make of what they hear, when talk ends.
+
+Parameters: ``[wom]`` (:class:`simulator.params.WomParams`) and the seeding
+(``[seeding]``), which decides who talks at step 0. State: the talker list
+(:class:`~simulator.state.TalkerList`) and the agents' opinions. Kernels:
+:mod:`simulator.kernels.wom`. Series: the opinion and word counts of the
+``counts`` block.
+
+Phases of a step: *talk* (friends pass their word; with platform layers the
+feed gathers it instead, :mod:`simulator.components.feed`), *listen* (each
+listener weighs everything it took in at once, order-free), *retire* (talk
+older than ``talk_steps`` stops).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.graphs import Graph
+from simulator.kernels.agents import retire_talkers
+from simulator.kernels.wom import WomRule, decide
+from simulator.params import SeedingParams, WomParams
+from simulator.rng import StreamKeys, numpy_generator
+from simulator.state import metrics as M
+from simulator.state.agents import AgentState, Heard, Opinion, TalkerList
+
+
+def choose_seeds(graph: Graph, seeding: SeedingParams, key) -> np.ndarray:
+    """The agents who talk at step 0 (int32, sorted).
+
+    ``influencers`` takes the highest-degree agents (ties to the lower id, so the
+    choice is deterministic); ``random`` draws without replacement from the
+    seeding stream.
+    """
+    n = graph.n
+    k = min(seeding.n_seeds, n)
+    if k == 0:
+        return np.empty(0, np.int32)
+    if seeding.method == "influencers":
+        order = np.argsort(-graph.degrees(), kind="stable")
+        return np.sort(order[:k]).astype(np.int32)
+    return np.sort(numpy_generator(key).choice(n, size=k, replace=False)).astype(np.int32)
+
+
+class WordOfMouth:
+    """The word-of-mouth component of one replicate."""
+
+    def __init__(self, wom: WomParams, keys: StreamKeys) -> None:
+        self.params = wom
+        self.rule = WomRule.of(wom)
+        self.keys = keys
+
+    def seed(self, graph: Graph, seeding: SeedingParams, agents: AgentState,
+             c: np.ndarray) -> TalkerList:
+        """Step 0: the seeds take their opinion and talk; returns the talker list."""
+        seeds = choose_seeds(graph, seeding, self.keys.seeding)
+        sentiment = Opinion.POSITIVE if seeding.sentiment == "positive" else Opinion.NEGATIVE
+        agents.opinion[seeds] = sentiment
+        agents.ever_aware[seeds] = 1
+        if sentiment == Opinion.POSITIVE:
+            agents.ever_positive[seeds] = 1
+        else:
+            agents.ever_negative[seeds] = 1
+        agents.talk_until[seeds] = self.rule.talk_steps
+        c[M.N_TALKING_POSITIVE] = int((agents.opinion[seeds] == Opinion.POSITIVE).sum())
+        c[M.N_TALKING_NEGATIVE] = int((agents.opinion[seeds] == Opinion.NEGATIVE).sum())
+        return TalkerList.of(agents.n, seeds)
+
+    def listen(self, t: int, heard: Heard, n_touched: int, brand_impact: float, agents: AgentState,
+               talkers: TalkerList, c: np.ndarray) -> None:
+        """Each listener in ``heard`` decides; new fans and detractors join ``talkers``."""
+        decide(n_touched, heard, brand_impact, agents, talkers, self.rule, self.keys.listen, t, c)
+
+    def retire(self, t: int, agents: AgentState, talkers: TalkerList, c: np.ndarray) -> None:
+        """Talk that is over before step ``t + 1`` stops; count who still talks."""
+        retire_talkers(agents, talkers, t + 1, c)
+
+    @staticmethod
+    def close_step(c: np.ndarray) -> None:
+        """The step's word joins the running totals."""
+        c[M.CUM_WORD_POSITIVE] += c[M.NEW_WORD_POSITIVE]
+        c[M.CUM_WORD_NEGATIVE] += c[M.NEW_WORD_NEGATIVE]

@@ -1,2 +1,0 @@
-"""The platform layers: feed ranking with limited attention, followers and the bell,
-the brand's posts, and paid promotion. They decide who sees what."""
