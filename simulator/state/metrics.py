@@ -217,6 +217,20 @@ P_VALUE = _L["cum_value"]
 IDLE_ZERO_COUNTS = tuple(i for i, s in enumerate(COUNTS) if s.idle == "zero")
 
 
+def _runs(positions: tuple[int, ...]) -> tuple[slice, ...]:
+    """Consecutive positions as slices (slice assignment is several times faster than a list)."""
+    out: list[slice] = []
+    for p in positions:
+        if out and out[-1].stop == p:
+            out[-1] = slice(out[-1].start, p + 1)
+        else:
+            out.append(slice(p, p + 1))
+    return tuple(out)
+
+
+_IDLE_ZERO_SLICES = _runs(IDLE_ZERO_COUNTS)
+
+
 def layers_start(n: int) -> np.ndarray:
     """The layers row at step 0 (and of every step of a run without platform layers)."""
     return np.array([float(n) if s.start == "n" else float(s.start) for s in LAYERS])
@@ -231,7 +245,8 @@ def carry_forward(counts: np.ndarray, last: int) -> None:
     """After an early stop at row ``last``, later rows repeat it; idle-zero columns are 0."""
     if last + 1 < counts.shape[0]:
         counts[last + 1 :] = counts[last]
-        counts[last + 1 :, list(IDLE_ZERO_COUNTS)] = 0
+        for columns in _IDLE_ZERO_SLICES:
+            counts[last + 1 :, columns] = 0
 
 
 def is_flow(name: str) -> bool:
