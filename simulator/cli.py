@@ -66,11 +66,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def _check_counts(args) -> None:
+    """``--seed``, ``--replicates``, ``--steps`` against ``[run]``'s bounds (the one check)."""
+    from simulator.params import check_run_value
+
     for name in ("seed", "replicates", "steps"):
         v = getattr(args, name, None)
-        low = 0 if name == "seed" else 1
-        if v is not None and v < low:
-            raise ConfigError(f"--{name} = {v} is out of range; allowed: {name} >= {low}")
+        if v is not None:
+            check_run_value(name, v, f"--{name}")
 
 
 def _progress(total: int, quiet: bool, desc: str):

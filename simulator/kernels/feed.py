@@ -319,7 +319,7 @@ def gather_candidates(indptr, indices, talker_list, agents, item_likes, word, br
                       items):
     """Every candidate item that reaches an agent this step.
 
-    Friend word uses the same draws as :func:`simulator.core.wom.spread_word`
+    Friend word uses the same draws as :func:`simulator.kernels.wom.spread_word`
     (``key_for(wom_key, step, i)``), so turning the feed on changes what is
     *seen*, not what is *said*. Returns ``(count, n_words_pos, n_words_neg)``;
     a count above the buffers' size means retry with bigger buffers.
@@ -435,9 +435,9 @@ def _count_targets(c0, c1, buf_target, buf_age, counts):
 
 
 @njit(cache=True, inline="always")
-def _move_candidates(c0, c1, buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age,
-                     slot, packed, qual, ages):
+def _move_candidates(c0, c1, items, slot, packed, qual, ages):
     """Pack candidates ``c0 .. c1 - 1`` into slot ``slot[target + 1]`` (then moved on)."""
+    buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age = items
     wide = ages.size > 0
     for c in range(c0, c1):
         j = buf_target[c]
@@ -466,13 +466,12 @@ def _count_targets_blocks(n_cand, n, buf_target, buf_age):
 
 
 @njit(cache=True, parallel=True)
-def _move_candidates_blocks(n_cand, buf_target, buf_author, buf_source, buf_sent, buf_quality,
-                            buf_age, slots, packed, qual, ages):
+def _move_candidates_blocks(n_cand, items, slots, packed, qual, ages):
     """:func:`_move_candidates` on each block (row ``b`` of ``slots``), one thread each."""
     blocks = slots.shape[0]
     for b in prange(blocks):
-        _move_candidates(b * n_cand // blocks, (b + 1) * n_cand // blocks, buf_target, buf_author,
-                         buf_source, buf_sent, buf_quality, buf_age, slots[b], packed, qual, ages)
+        _move_candidates(b * n_cand // blocks, (b + 1) * n_cand // blocks, items, slots[b], packed,
+                         qual, ages)
 
 
 # ------------------------------------------------------------------ ranking
@@ -551,21 +550,20 @@ def _set_bit(bits, i):
 
 
 @njit(cache=True, inline="always")
-def _fill_feed(j, lo, R, state, policy, background, attention, keys, step, quant, seen,
-               scratch):
+def _fill_feed(j, lo, R, state, rule, attention, keys, step, quant, seen, scratch):
     """Mark in ``seen`` which of target ``j``'s ranked candidates win a slot.
 
     ``state`` is the target's stream after its quantile draws; returns it
     after the background draw (the engagement draws follow).
     """
-    if policy == ALL:
+    if rule.policy == ALL:
         for x in range(lo, lo + R):
             seen[x] = 1
         return state
     # Poisson(background) items this step (normal approximation when large).
     u, state = uniform(state)
     nb = 0
-    lam = background
+    lam = rule.background
     if lam > 50.0:
         u2, state = uniform(state)
         z = math.sqrt(-2.0 * math.log(max(u, 1e-300))) * math.cos(2.0 * math.pi * u2)
@@ -585,13 +583,18 @@ def _fill_feed(j, lo, R, state, policy, background, attention, keys, step, quant
 
 @njit(cache=True, inline="always")
 def _rank_target(j, lo, R, packed, qual, ages, item_likes, has_likes, brand_likes, attention,
-                 policy, background, max_age, decay, sigma, keys, step, quant, seen, scratch):
+                 rule, keys, step, quant, seen, scratch):
     """Quantile target ``j``'s candidates (slots ``lo .. lo + R``) and mark the seen ones.
 
     An item's likes are read from ``item_likes`` only if its bit is set in
     ``has_likes`` (uint64 bitmap; a clear bit means no likes). Returns the
     target's stream state after the ranking draws.
+
+    The per-target helpers take the arrays one by one, not grouped: they run
+    once per agent reached, inlined in the ranking loops, where a tuple of
+    arrays would add reference-count updates per agent.
     """
+    policy, max_age, decay, sigma = rule.policy, rule.max_age, rule.decay, rule.sigma
     state = key_for(keys.feed, step, j)
     for x in range(lo, lo + R):
         w = packed[x]
@@ -608,18 +611,18 @@ def _rank_target(j, lo, R, packed, qual, ages, item_likes, has_likes, brand_like
         u, state = uniform(state)
         u2, state = uniform(state)
         quant[x] = item_quantile(policy, likes, qual[x], age, max_age, decay, sigma, u, u2)
-    return _fill_feed(j, lo, R, state, policy, background, attention, keys, step, quant, seen,
-                      scratch)
+    return _fill_feed(j, lo, R, state, rule, attention, keys, step, quant, seen, scratch)
 
 
 @njit(cache=True, inline="always")
-def _rerank_target(j, lo, R, packed, qual, ages, item_likes, liked, attention, policy,
-                   background, max_age, decay, sigma, keys, step, quant, seen, scratch):
+def _rerank_target(j, lo, R, packed, qual, ages, item_likes, liked, attention, rule, keys, step,
+                   quant, seen, scratch):
     """Redo target ``j``'s ranking if an item it ranks was liked earlier this step.
 
     Only the liked items' quantiles are computed again (the draws are walked
     to reach theirs); if one changed, the slots are filled again.
     """
+    policy, max_age, decay, sigma = rule.policy, rule.max_age, rule.decay, rule.sigma
     state = key_for(keys.feed, step, j)
     changed = False
     for x in range(lo, lo + R):
@@ -640,19 +643,17 @@ def _rerank_target(j, lo, R, packed, qual, ages, item_likes, liked, attention, p
         for x in range(lo, lo + R):
             if not _placed(_source(packed[x])):
                 seen[x] = 0
-        _fill_feed(j, lo, R, state, policy, background, attention, keys, step, quant, seen,
-                   scratch)
+        _fill_feed(j, lo, R, state, rule, attention, keys, step, quant, seen, scratch)
 
 
 @njit(cache=True, parallel=True)
 def _rank_targets_parallel(n_touched, touched, first, packed, qual, ages, item_likes, has_likes,
-                           brand_likes, attention, policy, background, max_age, decay, sigma,
-                           keys, step, quant, seen, scratch, after):
+                           brand_likes, attention, rule, keys, step, quant, seen, scratch, after):
     """:func:`_rank_target` for every touched agent, in parallel (each writes its own slots)."""
     for t in prange(n_touched):
         after[t] = _rank_target(touched[t], first[t], first[t + 1] - first[t], packed, qual, ages,
-                                item_likes, has_likes, brand_likes, attention, policy, background,
-                                max_age, decay, sigma, keys, step, quant, seen, scratch)
+                                item_likes, has_likes, brand_likes, attention, rule, keys, step,
+                                quant, seen, scratch)
 
 
 @njit(cache=True)
@@ -681,8 +682,7 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
     buf_target, buf_author, buf_source, buf_sent, buf_quality, buf_age = items
     opinion, follower, bell = agents.opinion, agents.follower, agents.bell
     on_platform, attention = agents.on_platform, agents.attention
-    policy, background, max_age, decay, sigma = (
-        rule.policy, rule.background, rule.max_age, rule.decay, rule.sigma)
+    policy = rule.policy
     p_like, p_share, ad_tolerance, ad_fatigue, p_leave = (
         rule.p_like, rule.p_share, rule.ad_tolerance, rule.ad_fatigue, rule.p_leave)
     p_follow, p_bell, p_unbell = rule.p_follow, rule.p_bell, rule.p_unbell
@@ -720,11 +720,9 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
     qual = np.empty(n_cand)
     ages = np.empty(n_cand if wide else 0, np.int64)
     if blocks > 1:
-        _move_candidates_blocks(n_cand, buf_target, buf_author, buf_source, buf_sent, buf_quality,
-                                buf_age, slot, packed, qual, ages)
+        _move_candidates_blocks(n_cand, items, slot, packed, qual, ages)
     else:
-        _move_candidates(0, n_cand, buf_target, buf_author, buf_source, buf_sent, buf_quality,
-                         buf_age, slot[0], packed, qual, ages)
+        _move_candidates(0, n_cand, items, slot[0], packed, qual, ages)
     # The buffers are read: they become the ranking's scratch.
     quant = buf_quality
     seen = buf_source
@@ -744,14 +742,13 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
                 _set_bit(has_likes, a)
     if n_touched >= _PARALLEL_TARGETS:
         _rank_targets_parallel(n_touched, touched, first, packed, qual, ages, item_likes,
-                               has_likes, brand_likes_in, attention, policy, background, max_age,
-                               decay, sigma, keys, step, quant, seen, scratch, after)
+                               has_likes, brand_likes_in, attention, rule, keys, step, quant, seen,
+                               scratch, after)
     else:
         for t in range(n_touched):
             after[t] = _rank_target(touched[t], first[t], first[t + 1] - first[t], packed, qual,
-                                    ages, item_likes, has_likes, brand_likes_in, attention, policy,
-                                    background, max_age, decay, sigma, keys, step, quant, seen,
-                                    scratch)
+                                    ages, item_likes, has_likes, brand_likes_in, attention, rule,
+                                    keys, step, quant, seen, scratch)
     liked = np.zeros((n + 63) >> 6, np.uint64)  # bitmap: items liked so far this step
     brand_likes = 0
     brand_views = 0
@@ -767,8 +764,7 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
                 author = _author(packed[x])
                 if author >= 0 and _bit(liked, author):
                     _rerank_target(j, lo, hi - lo, packed, qual, ages, item_likes, liked,
-                                   attention, policy, background, max_age, decay, sigma, keys,
-                                   step, quant, seen, scratch)
+                                   attention, rule, keys, step, quant, seen, scratch)
                     break
         # What the seen items do.
         a_slots = attention[j]

@@ -69,10 +69,11 @@ def animate(
     out = check_output(out)
     if not fps > 0 or fps > 60:
         raise ConfigError(f"--fps = {fps} is out of range; allowed: 0 < fps <= 60")
-    if steps is not None and steps < 1:
-        raise ConfigError(f"--steps = {steps} is out of range; allowed: steps >= 1")
-    if seed is not None and seed < 0:
-        raise ConfigError(f"--seed = {seed} is out of range; allowed: seed >= 0")
+    from simulator.params import check_run_value
+
+    for key, value in (("steps", steps), ("seed", seed)):
+        if value is not None:
+            check_run_value(key, value, f"--{key}")
     from simulator.viz.drawing import check_drawable
 
     check_drawable(scenario.graph.n)

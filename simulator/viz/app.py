@@ -8,9 +8,11 @@ scenario comes from the environment variables it sets:
 - ``VIRALITY_OVERRIDES``: JSON ``{"section.key": value}`` from ``--set``;
 - ``VIRALITY_SEED``: the seed (default: the scenario's ``[run] seed``).
 
-Every browser tab gets its own model. The sliders are the parameters that do
-something in the engine today; brand strategy and feed attention are not in
-the engine yet, so they have no slider.
+Every browser tab gets its own model. The sliders are the word-of-mouth and
+market parameters of :class:`~simulator.ViralityModel`; the platform layers
+(brand strategy, feed, followers, paid, crisis) come from the scenario file,
+so a lesson about them is a scenario with those sections (``--set`` changes
+them at start).
 """
 
 from __future__ import annotations
@@ -156,8 +158,7 @@ def LessonView(model: ViralityModel):
             f"Graph: {g.kind}, {n} people, {model.graph.n_edges} friendships "
             f"(mean degree {model.graph.mean_degree:.1f})</p>"
             "<p style='color:#666'>Move a slider, then press <b>Reset</b> to start again "
-            "with the new value. Brand strategy and feed attention are not in the engine "
-            "yet, so they have no slider.</p>"
+            "with the new value.</p>"
         ),
     )
 

@@ -77,8 +77,10 @@ def _need_viz_extra() -> None:
 
 
 def _check_seed(seed) -> None:
-    if seed is not None and seed < 0:
-        raise ConfigError(f"--seed = {seed} is out of range; allowed: seed >= 0")
+    from simulator.params import check_run_value
+
+    if seed is not None:
+        check_run_value("seed", seed, "--seed")
 
 
 def viz_command(args) -> tuple[list[str], dict[str, str]]:
@@ -139,8 +141,10 @@ def cmd_animate(args) -> int:
 
     _need_viz_extra()
     _check_seed(args.seed)
-    if args.steps is not None and args.steps < 1:
-        raise ConfigError(f"--steps = {args.steps} is out of range; allowed: steps >= 1")
+    if args.steps is not None:
+        from simulator.params import check_run_value
+
+        check_run_value("steps", args.steps, "--steps")
     scenario = Scenario.load(args.scenario, _overrides(args.set))
     from simulator.viz.animate import animate
 
