@@ -10,7 +10,7 @@ Layers point one way (see the folder layout)::
               -> scenario files, compare, sweep, experiments
                 -> Mesa model, CLI, web page
 
-The core never imports Mesa, Solara or matplotlib; those live behind extras.
+The engine never imports Mesa, Solara or matplotlib; those live behind extras.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ try:
     __version__ = version("virality-simulator")
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+src"
+
+from simulator._kernel_cache import drop_stale_kernels  # noqa: E402
+
+drop_stale_kernels()  # before any kernel runs: a cached kernel must not outlive its sources
 
 from simulator import graphs  # noqa: E402
 from simulator.errors import ConfigError, InvariantError, MemoryGuardError  # noqa: E402

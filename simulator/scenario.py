@@ -157,7 +157,7 @@ class Scenario:
     def check(self) -> None:
         """Cross-section checks (an edge list's size is known only once it is read)."""
         if self.graph.kind != "edgelist":
-            check_seeds_fit(self.seeding, self.graph.n)
+            check_seeds_fit(self.seeding, self.graph.n, "graph.n")
 
     # ---------------------------------------------------------------- overrides
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> Scenario:
@@ -200,9 +200,7 @@ class Scenario:
     @property
     def model(self) -> ModelParams:
         """The sections the step plan reads (all but ``[graph]`` and ``[run]``)."""
-        return ModelParams(seeding=self.seeding, wom=self.wom, market=self.market, feed=self.feed,
-                           followers=self.followers, brand=self.brand, paid=self.paid,
-                           crisis=self.crisis)
+        return ModelParams(**{f.name: getattr(self, f.name) for f in dataclasses.fields(ModelParams)})
 
     # ------------------------------------------------------------------- output
     def to_dict(self) -> dict[str, Any]:

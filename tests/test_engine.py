@@ -106,8 +106,13 @@ def test_metric_table_derives_positions_and_columns():
     assert len(set(M.COUNT_NAMES + M.LAYER_NAMES)) == M.N_COUNTS + M.N_LAYERS
     assert "n_buyers_left" not in M.PUBLIC_COLUMNS
     assert M.FLOAT_COLUMNS == {"organic_reach", "cum_cost", "cum_value"}
+    peaks = {s.name for s in M.SERIES if s.aggregate == "max"}
+    assert peaks == {"n_talking_positive", "n_talking_negative"}
     for s in M.SERIES:
-        assert s.aggregate == ("sum" if s.kind == "new" else s.aggregate)
+        if s.kind == "new":
+            assert s.aggregate == "sum" and s.idle == "zero", s.name
+        elif s.name not in peaks | {"organic_reach"}:
+            assert s.aggregate == "last", s.name
     res = simulator.run(scenario(), replicates=1)
     assert list(res.timeseries.columns[2:]) == list(M.PUBLIC_COLUMNS)
 
@@ -153,3 +158,26 @@ def test_given_graph_is_used_and_influencer_seeding_picks_hubs():
 
     seeds = choose_seeds(g, sc.seeding, 0)
     assert g.degrees()[seeds].min() >= np.sort(g.degrees())[-5]
+
+
+def test_cached_kernels_are_dropped_when_a_source_they_read_changes(tmp_path, monkeypatch):
+    """numba checks only a kernel's own file; a changed dependency (say the metrics table)
+    must drop the cache rather than run stale column positions."""
+    from simulator import _kernel_cache as kc
+
+    pkg = tmp_path / "pkg"
+    folders = [pkg, pkg / "state", pkg / "kernels", pkg / "graphs"]
+    for f in folders:
+        (f / "__pycache__").mkdir(parents=True)
+        (f / "mod.py").write_text("x = 1\n")
+        (f / "__pycache__" / "mod.f-1.py311.nbi").write_bytes(b"index")
+        (f / "__pycache__" / "mod.f-1.py311.1.nbc").write_bytes(b"code")
+    monkeypatch.setattr(kc, "_PACKAGE", pkg)
+    monkeypatch.setattr(kc, "_FOLDERS", tuple(folders))
+    monkeypatch.setattr(kc, "_cache_dir", lambda folder: folder / "__pycache__")
+    cached = lambda: sorted(p.name for f in folders for p in (f / "__pycache__").glob("*.nb*"))  # noqa: E731
+    assert kc.drop_stale_kernels() and cached() == []  # no record of the sources: dropped
+    (pkg / "kernels" / "__pycache__" / "mod.f-1.py311.nbi").write_bytes(b"index")
+    assert not kc.drop_stale_kernels() and cached() == ["mod.f-1.py311.nbi"]  # unchanged: kept
+    (pkg / "state" / "mod.py").write_text("x = 2\n")  # a dependency changed
+    assert kc.drop_stale_kernels() and cached() == []

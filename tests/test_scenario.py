@@ -80,3 +80,19 @@ def test_variants_are_overrides_of_the_base(tmp_path):
     assert sc.wom.p_positive == 0.05
     with pytest.raises(ConfigError, match="did you mean 'loud'"):
         sc.variant("lou")
+
+
+def test_sections_registry_model_params_and_scenario_agree():
+    """A section is registered once (SECTIONS) and must be a field of both containers."""
+    import dataclasses
+
+    from simulator.params import SECTIONS, ModelParams
+    from simulator.scenario import Scenario
+
+    scenario_sections = [f.name for f in dataclasses.fields(Scenario) if f.name in SECTIONS]
+    assert scenario_sections == list(SECTIONS)
+    assert [f.name for f in dataclasses.fields(Scenario)][: len(SECTIONS)] == list(SECTIONS)
+    model = [f.name for f in dataclasses.fields(ModelParams)]
+    assert model == [s for s in SECTIONS if s not in ("graph", "run")]
+    for f in dataclasses.fields(ModelParams):
+        assert f.type in (SECTIONS[f.name], SECTIONS[f.name].__name__), f.name

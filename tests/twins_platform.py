@@ -33,9 +33,9 @@ AMPLIFIED, PAID = int(Source.AMPLIFIED), int(Source.PAID)
 
 def item_quantile_twin(policy, likes, quality, age, max_age, decay, sigma, u, u2):
     """The rank in [0, 1] of a candidate among background items (see the kernel's docstring)."""
-    if policy == 1:  # chronological: P(a background age drawn uniform on 0..max_age is older)
+    if policy == K.CHRONOLOGICAL:  # chronological: P(a background age drawn uniform on 0..max_age is older)
         return float(np.clip((max_age + 1.0 - age - u) / (max_age + 1.0), 0.0, 1.0))
-    if policy == 2:  # random
+    if policy == K.RANDOM:  # random
         return u
     score = (1.0 + likes) * quality * math.exp(-decay * age**0.4)
     if score <= 0.0:
@@ -207,7 +207,7 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
             u, state = uniform(state)
             u2, state = uniform(state)
             quant[r] = K.item_quantile(policy, likes, q, age, max_age, decay, sigma, u, u2)
-        if policy == 0:
+        if policy == K.ALL:
             seen[:] = 1
         else:
             u, state = uniform(state)

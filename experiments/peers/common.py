@@ -5,7 +5,9 @@ twin with nodes ``0 .. n-1``) and, in replicate ``r``, starts from the same seed
 agents: the ones our engine draws for replicate ``r`` of a run seeded with
 ``seed`` (:func:`simulator.components.wom.choose_seeds` on the replicate's
 ``seeding`` stream). The peers get their own random numbers from
-``SeedSequence(seed, spawn_key=(2, r))``, a stream our engine never uses.
+``SeedSequence(seed, spawn_key=(2, r))`` (:data:`simulator.rng.CRN_SPAWN_KEY`:
+the engine draws no replicate's streams from it; sweeps derive only run
+seeds from it).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import simulator
 from simulator.components.wom import choose_seeds
 from simulator.graphs.graph import Graph
-from simulator.rng import replicate_keys
+from simulator.rng import CRN_SPAWN_KEY, replicate_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 IC_SCENARIO = ROOT / "scenarios" / "reference" / "independent_cascade.toml"
@@ -106,7 +108,7 @@ def replicate_specs(graph: Graph, scenario, seed: int, replicates: int, start: i
     for r in range(start, start + replicates):
         keys = replicate_keys(seed, r)
         seeds = choose_seeds(graph, scenario.seeding, keys.seeding)
-        ss = np.random.SeedSequence(seed, spawn_key=(2, r))
+        ss = np.random.SeedSequence(seed, spawn_key=(CRN_SPAWN_KEY, r))
         specs.append(ReplicateSpec(r, seeds, keys, int(ss.generate_state(1, dtype=np.uint32)[0])))
     return specs
 

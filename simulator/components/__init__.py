@@ -18,8 +18,8 @@ series in :mod:`simulator.state.metrics`.
 * :mod:`~simulator.components.feed`: what reaches each agent, ranking, engagement, shares;
 * :mod:`~simulator.components.ledger`: what the brand spends and gains.
 
-Adding a mechanism: write its section in :mod:`simulator.params`, its module
-here, its series in :data:`simulator.state.metrics.SERIES`, and call its
+Adding a mechanism: write its section in :mod:`simulator.params` (in
+``SECTIONS``, ``ModelParams`` and ``Scenario``), its module here, its series in :data:`simulator.state.metrics.SERIES`, and call its
 phase from :meth:`simulator.engine.plan.StepPlan.step` at the point of the
 step it belongs to.
 """

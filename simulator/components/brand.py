@@ -47,6 +47,19 @@ class Brand:
         """Whether the brand's page is up and in use at step ``t``."""
         return self.params.active_at(t) and not page_down
 
+    def silent(self, t: int, page_down: bool) -> bool:
+        """Whether followers are left without posts: the brand posted before and is off now."""
+        return self.has_posted and not self.on(t, page_down)
+
+    @property
+    def quality(self) -> float:
+        """The quality of the brand's posts (1: as good as friends' word)."""
+        return self.params.quality
+
+    def impact(self, impact_positive: float) -> float:
+        """How strongly one post seen persuades: like positive word, times quality."""
+        return impact_positive * self.params.quality
+
     def publish(self, t: int, page_down: bool, ledger: Ledger) -> tuple[int, float]:
         """This step's posts: ``(posts, promotional share)``; their cost goes to ``ledger``."""
         posts, promo = 0, 0.0

@@ -42,6 +42,7 @@ import math
 
 import numpy as np
 
+from simulator.components.ledger import Ledger
 from simulator.kernels.agents import retire_talkers, start_talk_many
 from simulator.kernels.crisis import answer_complaints
 from simulator.params import BrandParams, CrisisParams
@@ -75,17 +76,18 @@ class Crisis:
                             self.params.duration, t - 1, c)
 
     def respond(self, t: int, talk_steps: int, agents: AgentState, talkers: TalkerList,
-                c: np.ndarray) -> int:
+                ledger: Ledger, c: np.ndarray) -> int:
         """Monitoring, then the response of step ``t``; returns the complaints answered.
 
         Runs before anyone talks: an answered complainer is silent this step, a
-        page taken down posts nothing.
+        page taken down posts nothing. The answers are paid to ``ledger``.
         """
         self.monitor(t, int(c[M.N_TALKING_NEGATIVE]))
         self.take_down(agents, t)
         answered = self.answer(t, talk_steps, agents, talkers, c)
         if answered:
             retire_talkers(agents, talkers, t, c)
+        ledger.spend(answered * self.params.cost_per_response)
         self.cum_responses += answered
         return answered
 

@@ -9,13 +9,13 @@ Phase *promote*, while the campaign runs (``start_step .. stop_step``): the
 sponsored impressions of the step are bought (the feed places them), bought
 likes are added to the brand's visible post; at ``start_step`` (at least 1)
 the influencers get the brand's message and start talking.
+Prices are paid to the ledger (:mod:`simulator.components.ledger`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulator.components.brand import Brand
 from simulator.components.ledger import Ledger
 from simulator.errors import ConfigError
 from simulator.graphs import Graph
@@ -49,18 +49,19 @@ class Paid:
             k = min(paid.influencers, n)
             self.influencers = np.sort(np.argsort(-graph.degrees(), kind="stable")[:k]).astype(np.int32)
 
-    def promote(self, t: int, brand: Brand, talk_steps: int, agents: AgentState,
-                talkers: TalkerList, item_likes: np.ndarray, ledger: Ledger, c: np.ndarray) -> int:
-        """This step's campaign; returns the sponsored impressions to place in feeds."""
+    def promote(self, t: int, talk_steps: int, agents: AgentState, talkers: TalkerList,
+                item_likes: np.ndarray, ledger: Ledger, c: np.ndarray) -> tuple[int, int]:
+        """This step's campaign: ``(sponsored impressions to place, likes bought for the brand's post)``."""
         paid = self.params
         running = paid.active_at(t)
+        bought = 0
         if running:
             ledger.spend(paid.sponsored_per_step * paid.cost_per_impression)
         if running and paid.bought_likes_per_step:
-            brand.add_likes(paid.bought_likes_per_step)
-            ledger.spend(paid.bought_likes_per_step * paid.cost_per_like)
+            bought = paid.bought_likes_per_step
+            ledger.spend(bought * paid.cost_per_like)
         if self.influencers.size and t == max(paid.start_step, 1):
             ledger.spend(self.influencers.size * paid.cost_per_influencer)
             start_talk_many(self.influencers, int(Opinion.POSITIVE), agents, talkers, item_likes,
                             talk_steps, t - 1, c)
-        return paid.sponsored_per_step if running else 0
+        return (paid.sponsored_per_step if running else 0), bought

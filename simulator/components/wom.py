@@ -6,10 +6,12 @@ Parameters: ``[wom]`` (:class:`simulator.params.WomParams`) and the seeding
 :mod:`simulator.kernels.wom`. Series: the opinion and word counts of the
 ``counts`` block.
 
-Phases of a step: *talk* (friends pass their word; with platform layers the
-feed gathers it instead, :mod:`simulator.components.feed`), *listen* (each
-listener weighs everything it took in at once, order-free), *retire* (talk
-older than ``talk_steps`` stops).
+Phases of a step: *talk* (talkers pass their word to friends:
+:func:`simulator.kernels.wom.spread_word` in the plain model's compiled steps;
+run phase by phase, the feed's *gather* draws the same words,
+:mod:`simulator.components.feed`), *listen* (each listener weighs everything
+it took in at once, order-free), *retire* (talk older than ``talk_steps``
+stops).
 """
 
 from __future__ import annotations

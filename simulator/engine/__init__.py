@@ -1,1 +1,2 @@
-"""The engine: one step plan, one replicate, many replicates, results."""
+"""The engine: the step plan (:mod:`.plan`), one replicate (:mod:`.simulation`), replicates
+and their tables (:mod:`.run`), results (:mod:`.results`)."""

@@ -17,8 +17,9 @@ followers. Each step ``t = 1 .. steps`` then runs these phases, in this order
  5. **paid: promote** — sponsored impressions are bought, bought likes added,
     and at ``paid.start_step`` the influencers start talking;
  6. **wom: talk** — agents talking at ``t`` pass their word (their current
-    opinion) to each friend with ``wom.p_positive`` / ``wom.p_negative``; with
-    platform layers on, **feed: gather** collects that word together with
+    opinion) to each friend with ``wom.p_positive`` / ``wom.p_negative``
+    (:func:`simulator.kernels.wom.spread_word`); run phase by phase, this is
+    **feed: gather**, which draws the same words and collects them with
     amplified items, brand posts and sponsored items as candidates;
  7. **feed: show** — each agent sees at most ``attention`` candidates against
     the background items; seen items may be liked, shared, and win a follow;
@@ -46,11 +47,16 @@ run it faster, and :class:`StepPlan` picks them when they apply:
   return to Python per step would triple a small sweep run (measured: 0.56 ms
   for 100 steps at 10^4 agents in one call; each kernel call from Python
   costs about a microsecond, and a step makes six). ``tests/test_engine.py``
-  checks that it equals the plan run phase by phase (``stepwise=True``).
+  checks that it gives the same counts, series and agent state as the plan
+  run phase by phase with every platform component neutral
+  (``stepwise=True``); only the layers' own bookkeeping differs, which the
+  shortcut does not keep (the feed's impression and like counts, and the
+  ledger's value of customers, which a run without any platform layer
+  reports as 0).
 * Within it, once nothing but fans' word can change anyone, the independent
   cascade runs to its end in one call
   (:func:`simulator.kernels.cascade.run_cascade`, checked in
-  ``tests/test_core_cascade.py``).
+  ``tests/test_kernels_cascade.py``).
 
 Exact reductions the tests rely on: with ``wom.p_negative = 0``,
 ``wom.talk_steps = 1``, ``wom.impact_positive = 1`` and no purchases, the run
@@ -58,7 +64,8 @@ is the independent cascade with transmissibility ``wom.p_positive``; with
 ``market.p_advertising = p`` on a complete graph with ``p_positive = q/n`` and
 talk that never stops, it is the discrete-time stochastic Bass model.
 
-Adding a mechanism: its section in :mod:`simulator.params`, its component
+Adding a mechanism: its section in :mod:`simulator.params` (in ``SECTIONS``,
+``ModelParams`` and ``Scenario``), its component
 module in :mod:`simulator.components`, its series in
 :data:`simulator.state.metrics.SERIES`, and one call of its phase in
 :meth:`StepPlan.step`, at the point of the list above where it acts.
@@ -164,20 +171,20 @@ class StepPlan:
         ledger.open_step()
         # 1-2. crisis
         crisis.strike(t, agents, talkers, feed.item_likes, c)
-        answered = crisis.respond(t, talk_steps, agents, talkers, c)
-        ledger.spend(answered * crisis.params.cost_per_response)
+        answered = crisis.respond(t, talk_steps, agents, talkers, ledger, c)
         # 3. followers: open
         self.followers.open(t, agents)
         followers_before = int(agents.follower.sum())
         # 4. brand: publish
         posts, promo = brand.publish(t, crisis.page_down, ledger)
         # 5. paid: promote
-        n_sponsored = self.paid.promote(t, brand, talk_steps, agents, talkers, feed.item_likes,
-                                        ledger, c)
+        n_sponsored, bought_likes = self.paid.promote(t, talk_steps, agents, talkers,
+                                                      feed.item_likes, ledger, c)
+        brand.add_likes(bought_likes)
         # 6. wom: talk, gathered by the feed with the brand's and the paid items
         word = feed.word_reach(wom.rule.p_positive, crisis.p_negative(wom.rule.p_negative),
                                talk_steps)
-        reach = BrandReach(posts, brand.params.quality,
+        reach = BrandReach(posts, brand.quality,
                            brand.visible_likes(t, posts, crisis.page_down, feed.params.max_age),
                            n_sponsored, self.paid.pool)
         feed.gather(t, self.graph, agents, talkers, word, reach, c)
@@ -188,16 +195,14 @@ class StepPlan:
         n_touched = market.advertise(t, agents, heard, n_touched, c)
         # 9. wom: listen (a brand post seen persuades like positive word of impact x quality)
         first_new = talkers.n
-        wom.listen(t, heard, n_touched, wom.rule.impact_positive * brand.params.quality, agents,
-                   talkers, c)
+        wom.listen(t, heard, n_touched, brand.impact(wom.rule.impact_positive), agents, talkers, c)
         feed.new_talk(talkers, first_new)
         # 10. feed: share
         feed.share(t, sharers, talk_steps, agents, talkers, c)
         # 11. market: buy
         market.buy(t, talk_steps, agents, talkers, c)
         # 12. followers: churn
-        silent_page = brand.has_posted and not brand.on(t, crisis.page_down)
-        self.followers.churn(t, posts, promo, silent_page, agents, m)
+        self.followers.churn(t, posts, promo, brand.silent(t, crisis.page_down), agents, m)
         # 13. wom: retire
         wom.retire(t, agents, talkers, c)
         wom.close_step(c)

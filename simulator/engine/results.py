@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.state.metrics import reduce_series
+
 # Two-sided 97.5% Student t quantiles for df = 1..30; beyond that the normal's.
 _T975 = (
     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
@@ -52,7 +54,7 @@ FRACTIONS = {
 }
 
 
-#: Final values of the brand's side, straight from the last row: name -> series column.
+#: Final values of the brand's side (their series' last values): name -> series column.
 LAST_VALUES = {
     "followers": "n_followers",
     "bell": "n_bell",
@@ -73,15 +75,18 @@ def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, floa
     ``profit`` and ``roi`` = profit / cost (NaN without cost).
     """
     col = {name: i for i, name in enumerate(names)}
-    last = series[-1]
+
+    def over_run(name: str) -> float:  # as the table of series says: last value, peak, ...
+        return reduce_series(series[:, col[name]], name)
+
     out: dict[str, float] = {}
     for name, column in FRACTIONS.items():
         if column in col:
-            out[name] = float(last[col[column]]) / n
+            out[name] = over_run(column) / n
     out["net_sentiment"] = out["positive"] - out["negative"]
-    out["peak_talking_negative"] = float(series[:, col["n_talking_negative"]].max()) / n
-    out["peak_talking_positive"] = float(series[:, col["n_talking_positive"]].max()) / n
-    pos, neg = float(last[col["cum_word_positive"]]), float(last[col["cum_word_negative"]])
+    out["peak_talking_negative"] = over_run("n_talking_negative") / n
+    out["peak_talking_positive"] = over_run("n_talking_positive") / n
+    pos, neg = over_run("cum_word_positive"), over_run("cum_word_negative")
     out["word_positive_share"] = pos / (pos + neg) if pos + neg else float("nan")
     out["negative_talk"] = neg / n
     reached = series[:, col["cum_reach"]]
@@ -89,13 +94,13 @@ def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, floa
     out["t_half_reach"] = int(min(half, len(series) - 1))
     for name in ("followers", "bell"):
         if LAST_VALUES[name] in col:
-            out[name] = float(last[col[LAST_VALUES[name]]]) / n
+            out[name] = over_run(LAST_VALUES[name]) / n
     if "detection_step" in col:
-        step = float(last[col["detection_step"]])
+        step = over_run("detection_step")
         out["detection_step"] = step if step >= 0 else float("nan")
     for name in ("responses", "cost", "value"):
         if LAST_VALUES[name] in col:
-            out[name] = float(last[col[LAST_VALUES[name]]])
+            out[name] = over_run(LAST_VALUES[name])
     if "cost" in out:
         out["profit"] = out["value"] - out["cost"]
         out["roi"] = out["profit"] / out["cost"] if out["cost"] > 0 else float("nan")

@@ -6,7 +6,7 @@ purchases), a step only turns unaware friends of talkers into fans, and that
 stays true for the rest of the run. :func:`run_cascade` then runs all the
 remaining steps in one call and gives exactly the counts, series, final state
 and talker order of the general step (:func:`simulator.kernels.wom.advance`), with
-the same draws ``key_for(wom_key, step, talker)``; ``tests/test_core_cascade.py``
+the same draws ``key_for(wom_key, step, talker)``; ``tests/test_kernels_cascade.py``
 checks it against the general path and the slow twin.
 
 Why it is faster. Kernel time per replicate, ER n = 10^5, mean degree 20,
@@ -27,10 +27,11 @@ runs): the general step's fused loop, one step per iteration, 9.4 ms.
 - Prefetching the friend lists of talkers a few places down the list (2.9 ms):
   the list order is known, the rows are scattered over the graph's arrays.
 
-numba's on-disk cache keys each function on its own file's source, so after
-editing this module delete ``simulator/kernels/__pycache__/wom.advance-*``:
-:func:`simulator.kernels.wom.advance` embeds :func:`run_cascade` and would keep
-the old code.
+numba's on-disk cache keys each function on its own file's source only, and
+:func:`simulator.kernels.wom.advance` embeds :func:`run_cascade`;
+:mod:`simulator._kernel_cache` drops the package's cached kernels whenever a
+source they depend on changes, so an edit here is never hidden by a stale
+``advance``.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def run_cascade(indptr, indices, agents, talker_list, c, p_positive, talk_steps,
     docstring); the caller checks this. Arguments are those of
     :func:`simulator.kernels.wom.advance`: ``talker_list`` lists the agents
     talking at ``t_start`` in the general path's order,
-    ``c`` (int64, (N_WOM_METRICS,)) holds the running counts and row ``t`` of
+    ``c`` (int64, (N_COUNTS,)) holds the running counts and row ``t`` of
     ``series`` receives them at the end of step ``t``. Stops when nobody talks.
 
     Returns the last step recorded; the talker list and the agent arrays are

@@ -1,4 +1,4 @@
-"""Platform kernels: what reaches each agent, what its feed shows, what that does.
+"""Feed kernels: what reaches each agent, what its feed shows, what that does.
 
 An *item* is a friend's word (author = the talking agent, sentiment = the
 author's opinion, age = steps since the author started talking), a brand post

@@ -30,6 +30,8 @@ import dataclasses
 import math
 from typing import Any, ClassVar
 
+import numpy as np
+
 from simulator.errors import ConfigError, suggest
 
 _MISSING = object()
@@ -70,6 +72,8 @@ def _coerce(section: str, f: dataclasses.Field, value: Any) -> Any:
     key = f"{section}.{f.name}"
     meta = f.metadata
     raw = value  # errors quote what the user wrote, not the coerced value
+    if isinstance(value, np.generic):  # a number read from an array (a sweep's design, say)
+        value = raw = value.item()
     if value is None:
         if meta.get("optional"):
             return None

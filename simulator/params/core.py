@@ -108,12 +108,15 @@ class MarketParams(Section):
     )
 
 
-def check_seeds_fit(seeding: SeedingParams, n: int) -> None:
-    """The seeds must fit in the population of ``n`` agents (the one place this is checked)."""
+def check_seeds_fit(seeding: SeedingParams, n: int, limit: str = "number of agents") -> None:
+    """The seeds must fit in the population of ``n`` agents (the one place this is checked).
+
+    ``limit`` names what sets ``n`` in the error (``graph.n`` for a scenario file).
+    """
     if seeding.n_seeds > n:
         raise ConfigError(
             f"seeding.n_seeds = {seeding.n_seeds} is out of range; "
-            f"allowed: 0 <= n_seeds <= number of agents ({n})"
+            f"allowed: 0 <= n_seeds <= {limit} ({n})"
         )
 
 

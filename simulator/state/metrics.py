@@ -249,6 +249,17 @@ def carry_forward(counts: np.ndarray, last: int) -> None:
             counts[last + 1 :, columns] = 0
 
 
-def is_flow(name: str) -> bool:
-    """Flows (``new_``) are 0 in row 0 and are summed, not carried, over idle steps."""
-    return BY_NAME[name].kind == "new" if name in BY_NAME else name.startswith("new_")
+def reduce_series(values: np.ndarray, name: str) -> float:
+    """Series ``name`` over a whole run (its ``steps + 1`` values), reduced as the table says.
+
+    >>> reduce_series(np.array([0, 3, 1]), "n_talking_positive"), reduce_series(np.array([0, 3, 1]), "new_likes")
+    (3.0, 4.0)
+    """
+    how = BY_NAME[name].aggregate
+    if how == "last":
+        return float(values[-1])
+    if how == "sum":
+        return float(values.sum())
+    if how == "max":
+        return float(values.max())
+    return float(values.mean())

@@ -68,18 +68,14 @@ from simulator.sweep.design import (
 def _final_metric_names() -> tuple[str, ...]:
     """The columns of ``Results.finals`` (besides ``replicate``), asked of the engine itself.
 
-    :func:`simulator.engine.results.final_metrics` on a two-row table of zeros
-    with every series column, so a metric the engine adds is a metric sweeps
-    can keep, with no list to update here.
+    :func:`simulator.engine.results.final_values`, which makes every run's
+    finals, on a two-row series of zeros with every public column: a metric
+    the engine adds is a metric sweeps can keep, with no list to update here.
     """
-    from simulator.engine.results import final_metrics
-    from simulator.sweep.worker import series_names
+    from simulator.engine.results import final_values
+    from simulator.state.metrics import PUBLIC_COLUMNS
 
-    names = series_names()
-    ts = pd.DataFrame(np.zeros((2, len(names)), dtype=np.int64), columns=names)
-    ts.insert(0, "step", [0, 1])
-    ts.insert(0, "replicate", 0)
-    return tuple(c for c in final_metrics(ts, 1).columns if c != "replicate")
+    return tuple(final_values(np.zeros((2, len(PUBLIC_COLUMNS))), PUBLIC_COLUMNS, 1))
 
 
 #: Final metrics a sweep can keep (the columns of ``Results.finals``, fractions of the population).
