@@ -22,8 +22,10 @@ import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-#: Folders whose modules hold compiled code or what compiled code reads.
+#: Folders whose modules hold compiled code or what compiled code reads (of the
+#: package's top level only ``rng.py``: the rest of it is plain Python).
 _FOLDERS = (_PACKAGE, _PACKAGE / "state", _PACKAGE / "kernels", _PACKAGE / "graphs")
+_TOP_LEVEL = ("rng.py",)
 _MARKER = "virality-kernel-sources.sha256"
 
 
@@ -43,7 +45,10 @@ def sources_digest() -> str:
     """SHA-256 of every source file in the folders compiled code depends on."""
     h = hashlib.sha256()
     for folder in _FOLDERS:
-        for path in sorted(folder.glob("*.py")):
+        paths = sorted(folder.glob("*.py"))
+        if folder == _PACKAGE:
+            paths = [p for p in paths if p.name in _TOP_LEVEL]
+        for path in paths:
             h.update(str(path.relative_to(_PACKAGE)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()

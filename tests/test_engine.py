@@ -169,7 +169,7 @@ def test_cached_kernels_are_dropped_when_a_source_they_read_changes(tmp_path, mo
     folders = [pkg, pkg / "state", pkg / "kernels", pkg / "graphs"]
     for f in folders:
         (f / "__pycache__").mkdir(parents=True)
-        (f / "mod.py").write_text("x = 1\n")
+        (f / ("rng.py" if f == pkg else "mod.py")).write_text("x = 1\n")
         (f / "__pycache__" / "mod.f-1.py311.nbi").write_bytes(b"index")
         (f / "__pycache__" / "mod.f-1.py311.1.nbc").write_bytes(b"code")
     monkeypatch.setattr(kc, "_PACKAGE", pkg)
@@ -179,5 +179,7 @@ def test_cached_kernels_are_dropped_when_a_source_they_read_changes(tmp_path, mo
     assert kc.drop_stale_kernels() and cached() == []  # no record of the sources: dropped
     (pkg / "kernels" / "__pycache__" / "mod.f-1.py311.nbi").write_bytes(b"index")
     assert not kc.drop_stale_kernels() and cached() == ["mod.f-1.py311.nbi"]  # unchanged: kept
+    (pkg / "cli.py").write_text("y = 1\n")  # plain Python beside rng.py: no kernel reads it
+    assert not kc.drop_stale_kernels() and cached() == ["mod.f-1.py311.nbi"]
     (pkg / "state" / "mod.py").write_text("x = 2\n")  # a dependency changed
     assert kc.drop_stale_kernels() and cached() == []
