@@ -126,10 +126,11 @@ def write_run_outputs(res, out: Path, plots: bool = True) -> dict[str, Path]:
 
 def cmd_run(args) -> int:
     import simulator
+    from simulator.engine.results import default_out_dir
 
     _check_counts(args)
     scenario = _load(args)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
+    out = Path(args.out) if args.out else default_out_dir(scenario.name)
     replicates = args.replicates or scenario.run.replicates
     bar, update = _progress(replicates, args.quiet, scenario.name)
     t0 = time.perf_counter()

@@ -80,3 +80,25 @@ def test_console_script_entry_point_no_traceback(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("virality: error:") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name, folder", [
+    ("../../escaped", "escaped"),
+    ("/tmp/absolute", "tmp_absolute"),
+    ("nul\x00byte", "nul_byte"),
+    ("x" * 300, "x" * 100),
+    ("..", "scenario"),
+])
+def test_scenario_name_is_a_label_never_a_path(tmp_path, monkeypatch, name, folder):
+    """Without --out, results go to results/<name> with the name made a plain folder name."""
+    scenario = tmp_path / "s.toml"
+    text = "\n".join(line for line in IC.read_text().splitlines() if not line.startswith("name"))
+    scenario.write_text(f"name = {json.dumps(name)}\n" + text)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["run", str(scenario), "--replicates", "1", "--steps", "5", "--set", "graph.n=500",
+                 "--quiet", "--no-plots"]) == 0
+    written = [p.relative_to(work).as_posix() for p in work.rglob("summary.json")]
+    assert written == [f"results/{folder}/summary.json"]
+    assert not (tmp_path / "escaped").exists() and not list(tmp_path.glob("*/summary.json"))

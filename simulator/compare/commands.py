@@ -79,12 +79,13 @@ def _check_out_dir(out: Path, variants: list[str]) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     from simulator.cli import _check_counts, _load, _progress, write_run_outputs
     from simulator.compare.variants import compare, select_variants, variant_scenarios
+    from simulator.engine.results import default_out_dir
 
     _check_counts(args)
     scenario = _load(args)
     names = select_variants(scenario, parse_variant_list(args.variants))
     variant_scenarios(scenario, names)  # every variant checked before the first run
-    out = Path(args.out) if args.out else Path("results") / scenario.name
+    out = Path(args.out) if args.out else default_out_dir(scenario.name)
     _check_out_dir(out, names)
     replicates = args.replicates or scenario.run.replicates
     bar, update = _progress(len(names) * replicates, args.quiet, scenario.name)

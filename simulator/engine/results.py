@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,21 @@ class Results:
         _atomic_write(paths["timeseries"], self.timeseries.to_csv(index=False))
         _atomic_write(paths["summary"], json.dumps(self.summary, indent=2) + "\n")
         return paths
+
+
+_NOT_IN_A_FOLDER_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def default_out_dir(name: str) -> Path:
+    """``results/<name>``, the name made a plain folder name: a label, never a path.
+
+    >>> default_out_dir("quickstart").as_posix(), default_out_dir("../../etc/x").as_posix()
+    ('results/quickstart', 'results/etc_x')
+    >>> default_out_dir("/").as_posix(), len(default_out_dir("a" * 300).name)
+    ('results/scenario', 100)
+    """
+    folder = _NOT_IN_A_FOLDER_NAME.sub("_", name).strip("._")[:100].strip("._")
+    return Path("results") / (folder or "scenario")
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -40,11 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.engine.results import default_out_dir
     from simulator.sweep.execute import run_sweep
     from simulator.sweep.experiment import Experiment
 
     exp = Experiment.load(args.experiment)
-    out = Path(args.out) if args.out else Path("results") / exp.name
+    out = Path(args.out) if args.out else default_out_dir(exp.name)
     t0 = time.perf_counter()
     meta = run_sweep(
         exp,
