@@ -61,6 +61,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="override a scenario value (repeatable), e.g. --set wom.p_positive=0.02",
     )
     p.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the earlier results in the output folder (default: refuse)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
@@ -127,10 +129,12 @@ def write_run_outputs(res, out: Path, plots: bool = True) -> dict[str, Path]:
 def cmd_run(args) -> int:
     import simulator
     from simulator.engine.results import default_out_dir
+    from simulator.outputs import check_out_dir, replacing
 
     _check_counts(args)
     scenario = _load(args)
     out = Path(args.out) if args.out else default_out_dir(scenario.name)
+    check_out_dir(out, args.overwrite)
     replicates = args.replicates or scenario.run.replicates
     bar, update = _progress(replicates, args.quiet, scenario.name)
     t0 = time.perf_counter()
@@ -138,7 +142,9 @@ def cmd_run(args) -> int:
         res = simulator.run(
             scenario, seed=args.seed, replicates=args.replicates, steps=args.steps, progress=update
         )
-    paths = write_run_outputs(res, out, plots=not args.no_plots)
+    with replacing(out) as fresh:
+        paths = write_run_outputs(res, fresh, plots=not args.no_plots)
+    paths = {kind: out / path.name for kind, path in paths.items()}
     if not args.quiet:
         s = res.summary
         print(f"{scenario.name}: {res.n:,} agents, mean degree {res.graph_meta['mean_degree']:.1f}, "

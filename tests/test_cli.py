@@ -102,3 +102,49 @@ def test_scenario_name_is_a_label_never_a_path(tmp_path, monkeypatch, name, fold
     written = [p.relative_to(work).as_posix() for p in work.rglob("summary.json")]
     assert written == [f"results/{folder}/summary.json"]
     assert not (tmp_path / "escaped").exists() and not list(tmp_path.glob("*/summary.json"))
+
+
+def _run_into(out, *extra):
+    return main(["run", str(IC), "--replicates", "1", "--steps", "5", "--set", "graph.n=500",
+                 "--out", str(out), "--quiet", *extra])
+
+
+def test_earlier_results_are_not_overwritten_without_the_flag(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run_into(out) == 0
+    before = (out / "summary.json").read_bytes()
+    assert main(["run", str(IC), "--seed", "9", "--replicates", "1", "--steps", "5", "--set",
+                 "graph.n=500", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "already holds results" in err[0] and "--overwrite" in err[0]
+    assert (out / "summary.json").read_bytes() == before
+    # With the flag the folder is replaced as a whole: no stale curves.png beside new data.
+    assert main(["run", str(IC), "--seed", "9", "--replicates", "1", "--steps", "5", "--set",
+                 "graph.n=500", "--out", str(out), "--quiet", "--no-plots", "--overwrite"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json", "timeseries.csv"]
+    assert json.loads((out / "summary.json").read_text())["seed"] == 9
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_overwrite_never_removes_files_that_are_not_results(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("a user's own file")
+    assert _run_into(out, "--overwrite") == 2
+    assert "'notes.txt', which is not a result" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "a user's own file"
+
+
+def test_an_interrupted_write_leaves_the_earlier_results_whole(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert _run_into(out) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    import simulator.plots
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl+C while the new files are being written
+
+    monkeypatch.setattr(simulator.plots, "plot_curves", interrupted)
+    assert _run_into(out, "--overwrite") == 130  # the CLI's exit code for Ctrl+C
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

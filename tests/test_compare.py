@@ -297,3 +297,17 @@ def test_table_handles_missing_and_nan_metrics(tmp_path):
     path = plot_comparison_outcomes(cmp.table, ["reach", "followers", "cost", "roi"],
                                     tmp_path / "outcomes.png")
     assert path.stat().st_size > 1000 and not (tmp_path / "outcomes.png.tmp").exists()
+
+
+def test_a_second_comparison_replaces_the_first_only_when_asked(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["compare", str(write(tmp_path, LATE)), "--replicates", "1", "--steps", "5",
+            "--out", str(out), "--quiet", "--no-plots"]
+    assert main([*args, "--variants", "never,early"]) == 0
+    before = (out / "comparison.csv").read_bytes()
+    assert main([*args, "--variants", "early"]) == 2
+    assert "already holds results" in capsys.readouterr().err
+    assert (out / "comparison.csv").read_bytes() == before
+    assert main([*args, "--variants", "early", "--overwrite"]) == 0
+    # The whole folder is the new comparison: the dropped variant's folder is gone.
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "early"]

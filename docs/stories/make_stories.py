@@ -85,7 +85,7 @@ def run_story(name: str) -> float:
     """Run one story's comparison into a scratch folder and keep its small outputs."""
     scratch = ROOT / "results" / "stories" / name
     cmd = [sys.executable, "-m", "simulator.cli", "compare", f"scenarios/{name}.toml",
-           "--out", str(scratch), "--report", "--quiet"]
+           "--out", str(scratch), "--report", "--quiet", "--overwrite"]
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True)
     elapsed = time.perf_counter() - t0

@@ -69,24 +69,18 @@ def reproducing_command(args: argparse.Namespace, comparison) -> str:
     return shlex.join(words)
 
 
-def _check_out_dir(out: Path, variants: list[str]) -> None:
-    """Fail before running, not after, when the output folder cannot be written."""
-    for path in (out, *(out / name for name in variants)):
-        if path.exists() and not path.is_dir():
-            raise ConfigError(f"--out: '{path}' is a file; expected a folder (or a new path)")
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     from simulator.cli import _check_counts, _load, _progress, write_run_outputs
     from simulator.compare.variants import compare, select_variants, variant_scenarios
     from simulator.engine.results import default_out_dir
+    from simulator.outputs import check_out_dir, replacing
 
     _check_counts(args)
     scenario = _load(args)
     names = select_variants(scenario, parse_variant_list(args.variants))
     variant_scenarios(scenario, names)  # every variant checked before the first run
     out = Path(args.out) if args.out else default_out_dir(scenario.name)
-    _check_out_dir(out, names)
+    check_out_dir(out, args.overwrite)
     replicates = args.replicates or scenario.run.replicates
     bar, update = _progress(len(names) * replicates, args.quiet, scenario.name)
     t0 = time.perf_counter()
@@ -94,7 +88,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
         comparison = compare(scenario, names, seed=args.seed, replicates=args.replicates,
                              steps=args.steps, progress=update)
 
-    # All variants ran: only now write, so an error above leaves earlier results intact.
+    # All variants ran: only now write, into a fresh folder swapped in at the end, so an
+    # error or Ctrl+C above or while writing leaves earlier results whole.
+    final = out
+    with replacing(final) as out:
+        written, figures = _write_comparison(args, scenario, comparison, out, write_run_outputs)
+    written = [final / Path(p).relative_to(out) for p in written]
+    if not args.quiet:
+        from simulator.compare.report import format_comparison
+
+        print(f"{scenario.name}: {len(names)} variants x {comparison.replicates} replicates, "
+              f"{comparison.steps} steps, seed {comparison.seed}, common random numbers "
+              f"({time.perf_counter() - t0:.1f} s)")
+        print(format_comparison(comparison))
+        print("wrote " + ", ".join(str(p) for p in written)
+              + f" and one folder per variant in {final}")
+    return 0
+
+
+def _write_comparison(args, scenario, comparison, out: Path, write_run_outputs):
+    """Every file of the comparison into ``out``: ``(paths written, figures by caption)``."""
     written = []
     for name, res in comparison.results.items():
         write_run_outputs(res, out / name, plots=not args.no_plots)
@@ -120,13 +133,4 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         written += write_report(comparison, out, reproducing_command(args, comparison),
                                 figures).values()
-    if not args.quiet:
-        from simulator.compare.report import format_comparison
-
-        print(f"{scenario.name}: {len(names)} variants x {comparison.replicates} replicates, "
-              f"{comparison.steps} steps, seed {comparison.seed}, common random numbers "
-              f"({time.perf_counter() - t0:.1f} s)")
-        print(format_comparison(comparison))
-        print("wrote " + ", ".join(str(p) for p in written)
-              + f" and one folder per variant in {out}")
-    return 0
+    return written, figures
