@@ -102,14 +102,25 @@ class Scenario:
     def load(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
         """Read a TOML scenario file and apply ``overrides`` (``{"wom.p_positive": 0.1}``)."""
         path = Path(path)
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(f"scenario file '{path}' not found")
+        if not path.is_file():
+            raise ConfigError(f"scenario file '{path}' is not a regular file (a folder or a device); "
+                              "expected a .toml file")
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            # utf-8-sig: a byte-order mark, as some Windows editors write, is not part of the text.
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"scenario file '{path}' is not valid TOML: {exc}") from None
         except UnicodeDecodeError:
             raise ConfigError(f"scenario file '{path}' is not UTF-8 text") from None
+        except OSError as exc:
+            raise ConfigError(f"scenario file '{path}' cannot be read: {exc.strerror or exc}") from None
+        if not any(isinstance(value, Mapping) for value in data.values()):  # all defaults: a slip
+            raise ConfigError(
+                f"scenario file '{path}' has no section; expected at least one of "
+                + ", ".join(f"[{s}]" for s in SECTIONS)
+            )
         data.setdefault("name", path.stem)
         scenario = cls.from_dict(data, base_dir=path.parent, source=path)
         return scenario.with_overrides(overrides) if overrides else scenario
@@ -167,6 +178,12 @@ class Scenario:
         changes: dict[str, dict[str, Any]] = {}
         for dotted, value in overrides.items():
             section, _, key = dotted.partition(".")
+            if section in SECTIONS and not key:
+                first = SECTIONS[section].keys()[0]
+                raise ConfigError(
+                    f"'{dotted}' is not allowed: a whole section cannot be set; expected "
+                    f"section.key, e.g. {section}.{first}"
+                )
             if section not in SECTIONS or not key:
                 raise ConfigError(
                     f"unknown key '{dotted}'{suggest(section, SECTIONS)}; "

@@ -48,6 +48,8 @@ def test_overrides_apply_and_validate():
         ("[graph]\nn = 10\nmean_degree = 4\n[seeding]\nn_seeds = 50\n", "seeding.n_seeds = 50 is out of range"),
         ("[wom\np = 1\n", "is not valid TOML"),
         ("[variants.late]\nwom.p_postive = 0.2\n", "variants.late: unknown key 'wom.p_postive'"),
+        ("", "has no section; expected at least one of [graph]"),
+        ("name = 'only a name'\n", "has no section"),
     ],
 )
 def test_bad_input_gives_one_line_naming_key_and_allowed(tmp_path, text, fragment):
@@ -63,12 +65,38 @@ def test_missing_file(tmp_path):
         simulator.Scenario.load(tmp_path / "nope.toml")
 
 
+@pytest.mark.parametrize("path, fragment", [
+    ("DIR", "is not a regular file"), ("/dev/zero", "is not a regular file"),
+    ("/proc/self/mem", "cannot be read"),
+])
+def test_files_that_are_not_scenarios_say_why(tmp_path, path, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        simulator.Scenario.load(tmp_path if path == "DIR" else path)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_file(tmp_path):
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf[graph]\nkind = 'erdos_renyi'\nn = 100\nmean_degree = 4\n")
+    assert simulator.Scenario.load(p).graph.n == 100
+
+
+def test_run_settings_must_be_whole_numbers_within_run_bounds():
+    sc = simulator.Scenario.from_dict({"graph": {"kind": "erdos_renyi", "n": 100, "mean_degree": 4}})
+    for kw, fragment in (({"seed": 1.7}, "run.seed = 1.7 is not allowed; expected an integer"),
+                         ({"replicates": 2.9}, "run.replicates = 2.9 is not allowed"),
+                         ({"seed": 2**70}, "allowed: 0 <= seed <= 9223372036854775807")):
+        with pytest.raises(ConfigError, match=fragment.replace(".", r"\.").replace("*", r"\*")):
+            simulator.run(sc, **kw)
+
+
 def test_bad_override_key():
     sc = simulator.Scenario.load(ROOT / "scenarios" / "quickstart.toml")
     with pytest.raises(ConfigError, match="did you mean 'satisfaction'"):
         sc.with_overrides({"market.satisfacton": 0.5})
     with pytest.raises(ConfigError, match="section one of"):
         sc.with_overrides({"nosection": 1})
+    with pytest.raises(ConfigError, match="a whole section cannot be set; expected section.key, e.g. wom"):
+        sc.with_overrides({"wom": 1})
 
 
 def test_variants_are_overrides_of_the_base(tmp_path):
