@@ -110,6 +110,9 @@ class Scenario:
         try:
             # utf-8-sig: a byte-order mark, as some Windows editors write, is not part of the text.
             data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except RecursionError:
+            raise ConfigError(f"scenario file '{path}' nests arrays or tables too deeply; "
+                              "expected a scenario's sections and keys") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"scenario file '{path}' is not valid TOML: {exc}") from None
         except UnicodeDecodeError:
@@ -145,7 +148,13 @@ class Scenario:
                 raise ConfigError(f"'{key}' must be a [{key}] table, got {value!r}")
         sections = {name: klass.from_dict(data.get(name)) for name, klass in SECTIONS.items()}
         variants = {}
-        for vname, table in (data.get("variants") or {}).items():
+        declared = data.get("variants") or {}
+        if not isinstance(declared, Mapping):
+            raise ConfigError(
+                f"variants = {declared!r} is not allowed; expected tables of overrides, "
+                "e.g. [variants.late] with brand.strategy = \"late\""
+            )
+        for vname, table in declared.items():
             if not isinstance(table, Mapping):
                 raise ConfigError(f"variants.{vname} must be a table of overrides, got {table!r}")
             variants[vname] = _flatten(table)

@@ -123,3 +123,10 @@ def test_empty_and_binary_files_are_config_errors(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00\x81 \x92\n")
     with pytest.raises(ConfigError, match="UTF-8"):
         read_edgelist(binary)
+
+
+def test_labels_beyond_int64_are_kept_as_text(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("1 99999999999999999999\n2 3\n")
+    g = read_edgelist(path)
+    assert g.n == 4 and g.labels.tolist() == ["1", "99999999999999999999", "2", "3"]

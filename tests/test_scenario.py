@@ -49,6 +49,9 @@ def test_overrides_apply_and_validate():
         ("[wom\np = 1\n", "is not valid TOML"),
         ("[variants.late]\nwom.p_postive = 0.2\n", "variants.late: unknown key 'wom.p_postive'"),
         ("", "has no section; expected at least one of [graph]"),
+        ("variants = 5\n[wom]\n", "variants = 5 is not allowed; expected tables of overrides"),
+        ("variants = 'late'\n[wom]\n", "variants = 'late' is not allowed"),
+        ("[graph]\nn = " + "[" * 5000 + "]" * 5000 + "\n", "nests arrays or tables too deeply"),
         ("name = 'only a name'\n", "has no section"),
     ],
 )

@@ -444,6 +444,18 @@ def test_cli_missing_file_and_occupied_out(tmp_path, capsys):
     pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), before)
 
 
+def test_a_scheduler_address_that_is_not_one_is_a_one_line_error(tmp_path, capsys):
+    path = write_experiment(
+        tmp_path,
+        "[fixed]\ngraph.kind = 'erdos_renyi'\ngraph.n = 300\n"
+        "graph.mean_degree = 6\nrun.steps = 5\n[parameters]\nwom.p_positive = [0.1]\n",
+    )
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--scheduler", "not a url",
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--scheduler = 'not a url': cannot connect" in err[0]
+
+
 def test_running_scheduler_gives_the_same_table(reference, tmp_path):
     from distributed import LocalCluster
 

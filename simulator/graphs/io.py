@@ -149,7 +149,7 @@ def read_edgelist(path: str | os.PathLike) -> Graph:
     try:
         ints = [int(t) for t in tokens]
         labels = np.array(ints, dtype=np.int64) if len(set(ints)) == n else np.array(tokens, dtype=str)
-    except ValueError:
+    except (ValueError, OverflowError):  # not all integers, or one beyond int64: keep the text
         labels = np.array(tokens, dtype=str)
     indptr, indices, info = edges_to_csr(
         np.frombuffer(src, dtype=np.int32), np.frombuffer(dst, dtype=np.int32), n

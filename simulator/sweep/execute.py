@@ -392,8 +392,11 @@ class _Dask:
         else:
             try:
                 self.client = Client(scheduler, timeout="5s")
-            except OSError as exc:
-                raise ConfigError(f"--scheduler {scheduler!r}: cannot connect ({exc})") from None
+            except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+                raise ConfigError(
+                    f"--scheduler = {scheduler!r}: cannot connect ({exc}); allowed: a running "
+                    "Dask scheduler's address, e.g. tcp://10.0.0.5:8786"
+                ) from None
             self.n_workers = max(1, len(self.client.scheduler_info().get("workers", {})))
             _check_workers(self.client)
 
