@@ -157,8 +157,13 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     scenario = _load(args)
-    from simulator.graphs.memory import estimate_bytes
+    from simulator.graphs.memory import check_run_memory, check_sponsored_memory, estimate_bytes
+    from simulator.state.metrics import PUBLIC_COLUMNS
 
+    # The same refusals a run would give, before it is started.
+    check_run_memory(scenario.run.replicates, scenario.run.steps, len(PUBLIC_COLUMNS) + 2)
+    if scenario.paid.active:
+        check_sponsored_memory(scenario.paid.sponsored_per_step)
     est = estimate_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
     print(
         f"{args.scenario}: ok ({scenario.graph.kind} graph, n={scenario.graph.n:,}, "

@@ -148,3 +148,21 @@ def test_an_interrupted_write_leaves_the_earlier_results_whole(tmp_path, monkeyp
     assert _run_into(out, "--overwrite") == 130  # the CLI's exit code for Ctrl+C
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("[run]\nreplicates = 1000000\nsteps = 100000\n",
+     "run.replicates = 1000000 with run.steps = 100000 records about"),
+    ("[paid]\nsponsored_per_step = 1000000000\n[run]\nreplicates = 1\nsteps = 5\n",
+     "paid.sponsored_per_step = 1000000000 needs about"),
+])
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_runs_too_big_for_memory_are_refused_before_they_start(tmp_path, capsys, text, fragment,
+                                                               command):
+    scenario = tmp_path / "big.toml"
+    scenario.write_text("[graph]\nkind = 'erdos_renyi'\nn = 100\nmean_degree = 4\n" + text)
+    extra = ["--out", str(tmp_path / "out")] if command == "run" else []
+    assert main([command, str(scenario), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0] and "lower " in err[0]
+    assert not (tmp_path / "out").exists()

@@ -19,6 +19,7 @@ import numpy as np
 from simulator.components.ledger import Ledger
 from simulator.errors import ConfigError
 from simulator.graphs import Graph
+from simulator.graphs.memory import check_sponsored_memory
 from simulator.kernels.agents import start_talk_many
 from simulator.params import PaidParams
 from simulator.state.agents import AgentState, Opinion, TalkerList
@@ -29,6 +30,8 @@ class Paid:
 
     def __init__(self, paid: PaidParams, graph: Graph) -> None:
         self.params = paid
+        if paid.active:
+            check_sponsored_memory(paid.sponsored_per_step)
         n = graph.n
         if paid.target_community >= 0:
             if graph.community is None:

@@ -23,6 +23,7 @@ import pandas as pd
 from simulator.engine.results import Results, final_values
 from simulator.engine.simulation import Simulation
 from simulator.graphs import Graph, build_graph
+from simulator.graphs.memory import check_run_memory
 from simulator.params import check_run_value, check_seeds_fit
 from simulator.rng import graph_seed, replicate_keys, replicate_record
 from simulator.state import metrics as M
@@ -130,6 +131,7 @@ def run(
     (62, ['aware', 'bell', 'cost'])
     """
     seed, replicates, steps = run_settings(scenario, seed, replicates, steps)
+    check_run_memory(replicates, steps, len(M.PUBLIC_COLUMNS) + 2)
     validate = scenario.run.validate if validate is None else bool(validate)
     t0 = time.perf_counter()
     reps = run_replicates(scenario, seed, replicates, steps, graph, validate, progress)

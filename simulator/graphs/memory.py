@@ -112,3 +112,53 @@ def check_memory(n: int, mean_degree: float, kind: str, *, available: int | None
             f"to build; {have / GIB:.1f} GiB available (lower graph.n or graph.mean_degree)"
         )
     return need
+
+
+#: Bytes a run holds per recorded value at its peak: the float64 series of every
+#: replicate, their stacking into one array, the typed table, and its CSV text.
+RUN_BYTES_PER_VALUE = 4 * 8
+
+
+def check_run_memory(replicates: int, steps: int, columns: int, *,
+                     available: int | None = None) -> int:
+    """Refuse, before anything runs, a run whose series would not fit in memory.
+
+    >>> check_run_memory(1_000_000, 100_000, 37, available=22 * 2**30)
+    Traceback (most recent call last):
+    ...
+    simulator.errors.MemoryGuardError: run.replicates = 1000000 with run.steps = 100000 records about 110269.7 GiB of series; 18.7 GiB available (lower run.replicates to at most 169, or run.steps)
+    """
+    per_replicate = (steps + 1) * columns * RUN_BYTES_PER_VALUE
+    need = replicates * per_replicate
+    have = int((available_bytes() if available is None else int(available)) * USABLE_SHARE)
+    if need > have:
+        raise MemoryGuardError(
+            f"run.replicates = {replicates} with run.steps = {steps} records about "
+            f"{need / GIB:.1f} GiB of series; {have / GIB:.1f} GiB available (lower "
+            f"run.replicates to at most {max(1, have // per_replicate)}, or run.steps)"
+        )
+    return need
+
+
+#: Bytes per candidate item in the feed's buffers (six fields, the sort's word),
+#: twice over: the buffers grow by doubling.
+CANDIDATE_BYTES = 2 * (4 + 4 + 1 + 1 + 8 + 8 + 8)
+
+
+def check_sponsored_memory(sponsored_per_step: int, *, available: int | None = None) -> int:
+    """Refuse sponsored impressions whose per-step buffers would not fit in memory.
+
+    >>> check_sponsored_memory(1_000_000_000, available=22 * 2**30)
+    Traceback (most recent call last):
+    ...
+    simulator.errors.MemoryGuardError: paid.sponsored_per_step = 1000000000 needs about 63.3 GiB of feed buffers each step; 18.7 GiB available (lower paid.sponsored_per_step to at most 295279001)
+    """
+    need = sponsored_per_step * CANDIDATE_BYTES
+    have = int((available_bytes() if available is None else int(available)) * USABLE_SHARE)
+    if need > have:
+        raise MemoryGuardError(
+            f"paid.sponsored_per_step = {sponsored_per_step} needs about {need / GIB:.1f} GiB of "
+            f"feed buffers each step; {have / GIB:.1f} GiB available (lower "
+            f"paid.sponsored_per_step to at most {have // CANDIDATE_BYTES})"
+        )
+    return need
