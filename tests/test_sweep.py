@@ -472,3 +472,67 @@ def test_running_scheduler_gives_the_same_table(reference, tmp_path):
         )
     assert meta["sessions"][0]["mode"].startswith("scheduler")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "results.parquet"), reference)
+
+
+# ------------------------------------------------------------------ one owner, nothing lost
+SMALL = ("replicates = 2\n[fixed]\ngraph.kind = 'erdos_renyi'\ngraph.n = 300\n"
+         "graph.mean_degree = 6\nrun.steps = 5\n[parameters]\nwom.p_positive = [0.05, 0.1, 0.2]\n")
+
+
+def small_sweep(tmp_path, *args):
+    """Six runs, one per part, into ``tmp_path / "out"``."""
+    path = write_experiment(tmp_path, SMALL)
+    return main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1",
+                 "--chunk", "1", "--quiet", *args])
+
+
+def test_a_folder_in_use_by_another_sweep_is_refused(tmp_path, capsys):
+    with Store(tmp_path / "out").lock():  # as a second process holding the folder would
+        assert small_sweep(tmp_path) == 2
+    assert "is in use by another sweep" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert small_sweep(tmp_path) == 0  # released: the next sweep runs
+
+
+def test_a_damaged_part_is_set_aside_and_its_runs_run_again(tmp_path, capsys):
+    assert small_sweep(tmp_path) == 0
+    out = tmp_path / "out"
+    clean = pd.read_parquet(out / "results.parquet")
+    (out / "parts" / "part-00002.parquet").write_bytes(b"PAR1 not a parquet file")
+    assert small_sweep(tmp_path, "--resume") == 0
+    assert "set aside damaged part-00002.parquet" in capsys.readouterr().err
+    assert (out / "parts" / "damaged" / "part-00002.parquet").exists()
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), clean)
+
+
+def test_consolidation_refuses_missing_runs(tmp_path):
+    store = Store(tmp_path / "out")
+    store.prepare()
+    store.write_part(pd.DataFrame({"run": [0, 1], "reach": [0.1, 0.2]}))
+    with pytest.raises(ConfigError, match="1 of 3 runs are missing"):
+        store.consolidate(3)
+    assert not store.results_path.exists()
+
+
+def test_resume_refuses_parts_without_their_metadata(tmp_path, capsys):
+    assert small_sweep(tmp_path) == 0
+    (tmp_path / "out" / "metadata.json").unlink()
+    assert small_sweep(tmp_path, "--resume") == 2
+    assert "holds parts but no metadata.json" in capsys.readouterr().err
+
+
+def test_resume_refuses_a_changed_edge_list(tmp_path, capsys):
+    edges = tmp_path / "edges.txt"
+    edges.write_text("".join(f"{i} {(i + 1) % 40}\n{i} {(i + 7) % 40}\n" for i in range(40)))
+    path = tmp_path / "exp.toml"
+    path.write_text(
+        f'scenario = "{SMOKE.parent.parent / "scenarios" / "quickstart.toml"}"\nreplicates = 2\n'
+        f"[fixed]\ngraph.kind = 'edgelist'\ngraph.path = '{edges}'\ngraph.n = 10000\n"
+        "graph.mean_degree = 130\nrun.steps = 5\nseeding.n_seeds = 2\n"
+        "[parameters]\nwom.p_positive = [0.1, 0.2]\n"
+    )
+    args = ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]
+    assert main(args) == 0
+    edges.write_text(edges.read_text() + "0 20\n")
+    assert main([*args, "--resume"]) == 2
+    assert "holds a different sweep" in capsys.readouterr().err

@@ -56,11 +56,29 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def fingerprint(exp: Experiment) -> str:
-    """What makes two sweeps the same: every parameter of every run, seeds, metrics.
+def _files_read(exp: Experiment) -> dict[str, str]:
+    """SHA-256 of every file the runs read (edge lists: the base's and any swept path)."""
+    paths = {exp.scenario.graph.path} if exp.scenario.graph.kind == "edgelist" else set()
+    paths |= {str(v) for point in exp.design.points for k, v in point.items() if k == "graph.path"}
+    out = {}
+    for rel in sorted(p for p in paths if p):
+        path = Path(rel) if exp.scenario.base_dir is None else Path(exp.scenario.base_dir) / rel
+        try:
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            out[rel] = "unreadable"  # the run itself will say why
+    return out
 
-    Comments or layout of the file do not count; a changed base scenario does.
+
+def fingerprint(exp: Experiment) -> str:
+    """What makes two sweeps the same: every parameter of every run, seeds, metrics, the
+    content of every file the runs read, and the package version.
+
+    Comments or layout of the file do not count; a changed base scenario, a changed
+    edge-list file or another version of the simulator does.
     """
+    from simulator import __version__
+
     blob = json.dumps(
         {
             "scenario": exp.scenario.flat(),
@@ -69,6 +87,8 @@ def fingerprint(exp: Experiment) -> str:
             "seed": exp.seed,
             "crn": exp.common_random_numbers,
             "metrics": list(exp.metrics),
+            "files": _files_read(exp),
+            "version": __version__,
         },
         sort_keys=True,
         default=str,
@@ -182,13 +202,26 @@ def run_sweep(
     if chunk is not None and chunk < 1:
         raise ConfigError(f"--chunk = {chunk} is out of range; allowed: chunk >= 1")
     store = Store(out)
+    with store.lock():
+        return _run_locked(exp, store, resume=resume, series=series, progress=progress,
+                           on_part=on_part, chunk=chunk, workers=workers, scheduler=scheduler)
+
+
+def _run_locked(exp, store, *, resume, series, progress, on_part, chunk, workers, scheduler):
+    """:func:`run_sweep` once this process owns the folder."""
     fp = fingerprint(exp)
     old = store.read_metadata()
+    if resume and old is None and store.part_files():
+        raise ConfigError(
+            f"--resume: '{store.out}' holds parts but no metadata.json, so which sweep they "
+            "belong to cannot be told; use another --out"
+        )
     if resume:
         if old is not None and old.get("fingerprint") != fp:
             raise ConfigError(
                 f"--resume: '{store.out}' holds a different sweep ({old.get('name')!r}: other "
-                "parameters, seed, metrics or base scenario); use another --out"
+                "parameters, seed, metrics, base scenario, input files or version); use another "
+                "--out"
             )
         if old is not None and bool(old.get("series")) != series:
             flag = "with" if old.get("series") else "without"
@@ -318,7 +351,7 @@ def _sweep(
                         finished(*run_chunk(c))
                 else:
                     dask.run(chunks, finished)
-        store.consolidate(series=series)
+        store.consolidate(total, series=series)
         status = "complete"
     except BaseException as exc:
         status = "failed" if isinstance(exc, Exception) else "interrupted"

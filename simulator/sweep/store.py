@@ -9,11 +9,15 @@ Layout::
     DIR/results.parquet       every run once, sorted by run (written at the end)
     DIR/series.parquet        every run's series (with --series)
 
-Why it never loses or duplicates a row: a part is written to a temporary name
-and renamed, so a part either exists whole or not at all; a series part is
-written before its rows part and ignored without it; a resumed sweep skips
-every run already in a part, so each run is in exactly one part; and
-consolidation reads every part. A killed sweep loses only the chunks in flight.
+Why it never loses or duplicates a row: one process at a time owns the folder
+(:meth:`Store.lock`, an OS file lock released when the process dies, so a
+killed sweep leaves nothing stuck); a part is written to a temporary name and
+renamed, so a part either exists whole or not at all; a series part is written
+before its rows part and ignored without it; a part that cannot be read whole
+is set aside in ``parts/damaged/`` and its runs run again; a resumed sweep
+skips every run already in a part, so each run is in exactly one part; and
+consolidation checks that every planned run is there exactly once before the
+sweep says "complete". A killed sweep loses only the chunks in flight.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +40,13 @@ _PART = re.compile(r"^part-(\d+)\.parquet$")
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write atomically: a temporary name in the same folder, then a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     df.to_parquet(tmp, index=False, engine="pyarrow")
     os.replace(tmp, path)
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
@@ -55,6 +62,30 @@ class Store:
         self.series_path = self.out / "series.parquet"
         self.design_path = self.out / "design.parquet"
         self._seq = 0
+
+    # ------------------------------------------------------------------ owner
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Own the folder for the block, or refuse at once if another process owns it.
+
+        The lock file sits beside the folder (``.<name>.lock``), so a refused or
+        failed start leaves no folder behind.
+        """
+        from filelock import FileLock, Timeout
+
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.out.with_name(f".{self.out.name}.lock")))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise ConfigError(
+                f"--out '{self.out}' is in use by another sweep; allowed: wait until it ends "
+                "(then --resume), or another --out"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     # ------------------------------------------------------------------ state
     def part_files(self) -> list[tuple[int, Path]]:
@@ -89,7 +120,7 @@ class Store:
         """Create the folders, drop leftovers of a killed write, continue the part numbering."""
         self.parts.mkdir(parents=True, exist_ok=True)
         for p in self.parts.iterdir():
-            if p.name.startswith(".") and p.name.endswith(".tmp"):
+            if p.name.startswith(".") and p.name.endswith(".tmp"):  # (we own the folder)
                 p.unlink()  # a part that was being written when the sweep died
         have = {seq for seq, _ in self.part_files()}
         for p in self.parts.glob("series-*.parquet"):
@@ -98,11 +129,28 @@ class Store:
                 p.unlink()  # its rows part was never written: those runs will run again
         self._seq = max(have, default=0)
 
+    def _read_part(self, path: Path) -> pd.DataFrame | None:
+        """A rows part read whole, or None after setting a damaged one aside (with a notice)."""
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several kinds for a truncated or garbled file
+            damaged = self.parts / "damaged"
+            damaged.mkdir(exist_ok=True)
+            os.replace(path, damaged / path.name)
+            series = path.with_name(path.name.replace("part-", "series-"))
+            if series.exists():
+                os.replace(series, damaged / series.name)
+            print(f"virality sweep: set aside damaged {path.name} ({type(exc).__name__}); "
+                  "its runs will run again", file=sys.stderr)
+            return None
+
     def done_runs(self) -> set[int]:
-        """Run indices already written in a part."""
+        """Run indices already written in a part (a damaged part is set aside, its runs not done)."""
         done: set[int] = set()
         for _, path in self.part_files():
-            done.update(pd.read_parquet(path, columns=["run"])["run"].tolist())
+            part = self._read_part(path)
+            if part is not None:
+                done.update(part["run"].tolist())
         return done
 
     # ------------------------------------------------------------------ write
@@ -119,15 +167,17 @@ class Store:
         self.out.mkdir(parents=True, exist_ok=True)
         _write_parquet(design, self.design_path)
 
-    def consolidate(self, series: bool = False) -> pd.DataFrame:
+    def consolidate(self, total: int, series: bool = False) -> pd.DataFrame:
         """Every part into ``results.parquet`` (and ``series.parquet``), sorted by run.
 
-        Raises if a run appears twice with different values (which would be a bug).
+        Refuses unless runs ``0 .. total - 1`` are each there exactly once;
+        raises if a run appears twice with different values (which would be a bug).
         """
         files = self.part_files()
         if not files:
             raise ConfigError(f"no results in '{self.parts}' to consolidate")
-        table = pd.concat([pd.read_parquet(p) for _, p in files], ignore_index=True)
+        parts = [part for part in (self._read_part(p) for _, p in files) if part is not None]
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"run": []})
         dup = table["run"].duplicated(keep=False)
         if dup.any():
             twins = table[dup].drop_duplicates()
@@ -137,6 +187,12 @@ class Store:
                 )
             table = table.drop_duplicates("run")
         table = table.sort_values("run", kind="stable").reset_index(drop=True)
+        missing = sorted(set(range(total)) - set(table["run"].tolist()))
+        if missing or len(table) != total:
+            raise ConfigError(
+                f"--out '{self.out}': {len(missing)} of {total} runs are missing (first: "
+                f"{missing[:3]}); run the sweep again with --resume to finish them"
+            )
         _write_parquet(table, self.results_path)
         if series:
             frames = [
