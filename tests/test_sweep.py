@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -411,6 +412,8 @@ def write_experiment(tmp_path: Path, body: str) -> Path:
     [
         ("[parameters]\nwom.p_positive = [0.1, 2]\n", [], "wom.p_positive = 2 is out of range"),
         ("[paramters]\n", [], "unknown key 'paramters' (did you mean 'parameters'?)"),
+        ("[parameters]\nwom.p_positive = { start = 0.0, stop = 0.5, num = 100_000_000 }\n", [],
+         "parameters.wom.p_positive.num = 100,000,000 is out of range"),
         (
             "replicates = 2\n[parameters]\nwom.p_positive = [0.1]\n",
             ["--workers", "0"],
@@ -536,3 +539,50 @@ def test_resume_refuses_a_changed_edge_list(tmp_path, capsys):
     edges.write_text(edges.read_text() + "0 20\n")
     assert main([*args, "--resume"]) == 2
     assert "holds a different sweep" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_soak_kills_interrupts_and_a_second_process_lose_nothing(tmp_path):
+    """Random kill -9 and Ctrl+C cycles, with a second process trying the same folder: in the
+    end every run is there exactly once, with the numbers of a sweep that ran undisturbed."""
+    import signal
+    import subprocess
+    import time
+
+    rng = np.random.default_rng(12)
+    path = tmp_path / "soak.toml"
+    path.write_text(
+        f'scenario = "{SMOKE.parent.parent / "scenarios" / "quickstart.toml"}"\nreplicates = 200\n'
+        "[fixed]\ngraph.kind = 'erdos_renyi'\ngraph.n = 20000\ngraph.mean_degree = 20\n"
+        "run.steps = 60\n[parameters]\nwom.p_positive = [0.05, 0.1, 0.2]\n"
+    )
+
+    def sweep(out, *extra):
+        return [sys.executable, "-m", "simulator.cli", "sweep", str(path), "--out", str(out),
+                "--workers", "1", "--chunk", "3", "--quiet", *extra]
+
+    subprocess.run(sweep(tmp_path / "clean"), check=True, timeout=300)
+    out = tmp_path / "faulty"
+    refused = killed = 0
+    for _ in range(12):
+        first = subprocess.Popen(sweep(out, "--resume"), stderr=subprocess.DEVNULL)
+        time.sleep(float(rng.uniform(1.0, 3.0)))
+        second = subprocess.run(sweep(out, "--resume"), capture_output=True, text=True,
+                                timeout=300)
+        if second.returncode == 2:
+            assert "in use by another sweep" in second.stderr
+            refused += 1
+        else:
+            assert second.returncode == 0, second.stderr
+        first.send_signal(signal.SIGKILL if rng.random() < 0.5 else signal.SIGINT)
+        if first.wait(timeout=60) in (-signal.SIGKILL, 130):  # killed or interrupted mid-way
+            killed += 1
+        meta = json.loads((out / "metadata.json").read_text()) if (out / "metadata.json").exists() else {}
+        if meta.get("status") == "complete":
+            break
+    assert subprocess.run(sweep(out, "--resume"), timeout=300).returncode == 0
+    clean = pd.read_parquet(tmp_path / "clean" / "results.parquet")
+    got = pd.read_parquet(out / "results.parquet")
+    assert got["run"].is_unique and len(got) == 600
+    pd.testing.assert_frame_equal(got, clean)
+    assert refused > 0 and killed > 0  # a running sweep was met, and was stopped mid-way

@@ -489,6 +489,11 @@ def _param_spec(name: str, spec: Any, kind: str, typ: type, scenario: Any) -> Pa
             )
         if kind == "grid":
             num = _typed("int", f"{where}.num", spec["num"], low=1)
+            if num > MAX_POINTS:  # before building the values: a huge num must not hang the load
+                raise ConfigError(
+                    f"{where}.num = {num:,} is out of range; allowed: 1 <= num <= {MAX_POINTS:,} "
+                    "(the most runs a sweep may have)"
+                )
             vals = np.geomspace(lo, hi, num) if scale == "log" else np.linspace(lo, hi, num)
             if integer:
                 if not np.allclose(vals, np.round(vals)):
