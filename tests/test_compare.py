@@ -311,3 +311,11 @@ def test_a_second_comparison_replaces_the_first_only_when_asked(tmp_path, capsys
     assert main([*args, "--variants", "early", "--overwrite"]) == 0
     # The whole folder is the new comparison: the dropped variant's folder is gone.
     assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "early"]
+
+
+def test_variants_record_their_graph_section_not_a_given_graph(tmp_path):
+    out = tmp_path / "out"
+    assert main(["compare", str(write(tmp_path, LATE)), "--variants", "never", "--replicates", "1",
+                 "--steps", "5", "--out", str(out), "--quiet", "--no-plots"]) == 0
+    graph = json.loads((out / "never" / "summary.json").read_text())["parameters"]["graph"]
+    assert "given" not in graph and graph["kind"]

@@ -183,3 +183,10 @@ def test_cached_kernels_are_dropped_when_a_source_they_read_changes(tmp_path, mo
     assert not kc.drop_stale_kernels() and cached() == ["mod.f-1.py311.nbi"]
     (pkg / "state" / "mod.py").write_text("x = 2\n")  # a dependency changed
     assert kc.drop_stale_kernels() and cached() == []
+
+
+def test_a_given_graph_is_what_the_summary_records():
+    res = simulator.run(scenario(), graph=erdos_renyi(50, 4, seed=1), replicates=1)
+    graph = res.summary["parameters"]["graph"]
+    assert graph["given"] is True and graph["n"] == 50 == res.summary["n"]
+    assert "given" not in simulator.run(scenario(), replicates=1).summary["parameters"]["graph"]

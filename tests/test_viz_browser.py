@@ -182,6 +182,17 @@ def test_viz_rejects_bad_input_with_exit_code_2(tmp_path, capsys):
     assert "wom.p_positive" in capsys.readouterr().err
 
 
+def test_viz_refuses_a_port_in_use_before_saying_it_serves(capsys):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        assert main(["viz", str(CLASSROOM), "--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"virality: error: --port = {port} is in use on 127.0.0.1; allowed: a free "
+                   "port, or --port 0 to pick one"]
+
+
 def test_viz_serves_the_app_module_with_solara(tmp_path):
     from simulator.cli import build_parser
     from simulator.viz.commands import viz_command

@@ -252,6 +252,6 @@ def compare(
             def step_progress(done: int, _total: int, _offset: int = done_before) -> None:
                 progress(_offset + done, total)
         results[name] = run(sc, seed=seed, replicates=replicates, graph=graph, steps=steps,
-                            progress=step_progress)
+                            progress=step_progress, graph_is_scenarios=True)
     return Comparison(scenario=scenario, results=results, seed=seed, replicates=replicates,
                       steps=steps, graphs_built=len(graphs))

@@ -154,6 +154,11 @@ class Results:
             d["seed"] = seed
             reps.append(d)
         mean = {m: _clean(self.finals[m].mean()) for m in metrics}
+        parameters = self.scenario.to_dict()
+        if self.extra.get("graph_given"):
+            # The run used a graph passed to simulator.run, not the [graph] section: say so,
+            # rather than record a section that did not make the numbers.
+            parameters["graph"] = {"given": True, **{k: _clean(v) for k, v in self.graph_meta.items()}}
         ci = {m: [_clean(x) for x in ci95(self.finals[m].dropna().to_numpy())]
               if self.finals[m].notna().any() else [None, None] for m in metrics}
         return {
@@ -164,7 +169,7 @@ class Results:
             "replicates": reps,
             "mean": mean,
             "ci95": ci,
-            "parameters": self.scenario.to_dict(),
+            "parameters": parameters,
             "graph": {k: _clean(v) for k, v in self.graph_meta.items()},
             "version": self.version,
             "elapsed_seconds": round(self.elapsed, 3),

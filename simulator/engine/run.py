@@ -105,6 +105,7 @@ def run(
     steps: int | None = None,
     validate: bool | None = None,
     progress: ProgressCallback | None = None,
+    graph_is_scenarios: bool = False,
 ) -> Results:
     """Run ``replicates`` replicates of ``scenario`` and collect the results.
 
@@ -120,6 +121,10 @@ def run(
         Check invariants after each replicate (``[run] validate`` otherwise).
     progress : callable, optional
         Called as ``progress(done, total)`` after each replicate.
+    graph_is_scenarios : bool
+        ``graph`` was built from the scenario's own ``[graph]`` (as ``compare``
+        shares one): results record the section. Otherwise a given graph is
+        recorded as given, with its own size.
 
     Examples
     --------
@@ -155,4 +160,5 @@ def run(
         replicate_seeds=reps.seeds,
         version=__version__,
         elapsed=time.perf_counter() - t0,
+        extra={"graph_given": graph is not None and not graph_is_scenarios},
     )

@@ -83,6 +83,26 @@ def _check_seed(seed) -> None:
         check_run_value("seed", seed, "--seed")
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program holds, before saying "serving" (the server would fail)."""
+    import errno
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"--port = {port} is in use on {host}; allowed: a free port, or --port 0 to "
+                    "pick one"
+                ) from None
+            raise ConfigError(f"--host = {host!r} cannot be served here ({exc.strerror})") from None
+
+
 def viz_command(args) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the page (checked, not started)."""
     from simulator.scenario import Scenario
@@ -93,6 +113,7 @@ def viz_command(args) -> tuple[list[str], dict[str, str]]:
         raise ConfigError(f"--port = {args.port} is out of range; allowed: 0 <= port <= 65535")
     if not args.host.strip():
         raise ConfigError("--host = '' is not allowed; expected an address such as 127.0.0.1")
+    _check_port_free(args.host, args.port)
     _check_seed(args.seed)
     overrides = _overrides(args.set)
     scenario = Scenario.load(args.scenario, overrides)
