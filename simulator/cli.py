@@ -8,13 +8,15 @@ files are written atomically, so a bad command never loses earlier results.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.errors import ConfigError
+from simulator.errors import ConfigError, GraphWarning
 
 EXIT_USAGE = 2
 
@@ -217,8 +219,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _one_line_warnings():
+    """Our own warnings (a graph far from what was asked) as one line each, not a stack."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, GraphWarning):
+            print(f"virality: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``virality`` console script."""
+    with _one_line_warnings():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -19,6 +19,10 @@ class MemoryGuardError(ConfigError):
     """A graph (or run) would need more memory than the machine has available."""
 
 
+class GraphWarning(UserWarning):
+    """A graph came out far from what its section asked (say, its mean degree)."""
+
+
 class InvariantError(RuntimeError):
     """A model invariant failed (checked when ``validate=True``); a bug, not bad input."""
 

@@ -99,3 +99,35 @@ def test_memory_guard_uses_the_given_available_memory():
         check_memory(10**6, 130, "erdos_renyi", available=need)
     # Estimates grow with n and mean degree, and clustered builds need more than ER.
     assert estimate_bytes(10**6, 130, "social") > 2 * need
+
+
+@pytest.mark.parametrize("n", [5, 100, 130])
+def test_a_small_power_law_graph_can_be_made(n):
+    """A power law's mean degree comes from exponent, k_min and cutoff, not from mean_degree."""
+    g = build_graph(GraphParams.from_dict({"kind": "configuration", "distribution": "powerlaw",
+                                           "n": n}), seed=1)
+    assert g.n == n and 0 < g.mean_degree < n
+
+
+@pytest.mark.parametrize("section", [
+    {"kind": "stochastic_block", "n": 2000, "mean_degree": 10, "communities": 1, "mixing": 1.0},
+    {"kind": "configuration", "n": 2000, "mean_degree": 10, "median": 1e-300},
+])
+def test_a_graph_far_from_the_asked_degree_warns(section):
+    from simulator.errors import GraphWarning
+
+    with pytest.warns(GraphWarning, match="graph.mean_degree = 10 was asked"):
+        build_graph(GraphParams.from_dict(section), seed=1)
+
+
+@pytest.mark.filterwarnings("default::simulator.errors.GraphWarning")
+def test_the_command_line_shows_the_warning_in_one_line(tmp_path, capsys):
+    from simulator.cli import main
+
+    path = tmp_path / "sb.toml"
+    path.write_text("[graph]\nkind = 'stochastic_block'\nn = 2000\nmean_degree = 10\n"
+                    "communities = 1\nmixing = 1.0\n[run]\nreplicates = 1\nsteps = 3\n")
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet", "--no-plots"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["virality: warning: graph.mean_degree = 10 was asked, but the stochastic_block "
+                   "graph built has mean degree 0 (100% off); check the graph's other keys"]

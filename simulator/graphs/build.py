@@ -9,19 +9,29 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
-from simulator.errors import ConfigError
+from simulator.errors import ConfigError, GraphWarning
 from simulator.graphs import generators as gen
 from simulator.graphs.graph import Graph
 from simulator.graphs.io import read_edgelist
 from simulator.params.graph import KINDS, GraphParams
+
+#: How far the built graph's mean degree may fall from the one asked before a warning.
+DEGREE_TOLERANCE = 0.25
 
 
 def build_graph(
     params: GraphParams, seed: int, base_dir: str | os.PathLike | None = None
 ) -> Graph:
     """Build the graph a ``[graph]`` section describes.
+
+    Warns (:class:`~simulator.errors.GraphWarning`) when the graph's mean degree
+    is more than 25% from ``graph.mean_degree`` (a one-community block model
+    with all edges between communities has none; a lognormal with a tiny
+    median has almost none): the run would otherwise answer another question
+    than the one asked, silently.
 
     Parameters
     ----------
@@ -31,6 +41,21 @@ def build_graph(
     base_dir : path, optional
         Folder of the scenario file; a relative ``graph.path`` is resolved against it.
     """
+    g = _build(params, seed, base_dir)
+    p = params
+    asks_degree = p.kind not in ("edgelist", "complete") and not (
+        p.kind == "configuration" and p.distribution == "powerlaw")
+    if asks_degree and p.mean_degree > 0:
+        off = abs(g.mean_degree - p.mean_degree) / p.mean_degree
+        if off > DEGREE_TOLERANCE:
+            warnings.warn(GraphWarning(
+                f"graph.mean_degree = {p.mean_degree:g} was asked, but the {p.kind} graph built "
+                f"has mean degree {g.mean_degree:.3g} ({off:.0%} off); check the graph's other keys"
+            ), stacklevel=2)
+    return g
+
+
+def _build(params: GraphParams, seed: int, base_dir: str | os.PathLike | None) -> Graph:
     p = params
     kind = p.kind
     clustered_kw = {

@@ -113,7 +113,8 @@ class GraphParams(Section):
                     "(it is n - 1)"
                 )
             return
-        if self.mean_degree >= self.n:
+        powerlaw = self.kind == "configuration" and self.distribution == "powerlaw"
+        if self.mean_degree >= self.n and not powerlaw:  # a power law's mean comes from its own keys
             raise ConfigError(
                 f"graph.mean_degree = {self.mean_degree:g} is not allowed; it must be below graph.n = {self.n}"
             )
