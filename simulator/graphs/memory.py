@@ -114,6 +114,11 @@ def check_memory(n: int, mean_degree: float, kind: str, *, available: int | None
     return need
 
 
+def usable_bytes(available: int | None = None) -> int:
+    """What a run may take: :data:`USABLE_SHARE` of the available (or the given) memory."""
+    return int((available_bytes() if available is None else int(available)) * USABLE_SHARE)
+
+
 #: Bytes a run holds per recorded value at its peak: the float64 series of every
 #: replicate, their stacking into one array, the typed table, and its CSV text.
 RUN_BYTES_PER_VALUE = 4 * 8
@@ -130,7 +135,7 @@ def check_run_memory(replicates: int, steps: int, columns: int, *,
     """
     per_replicate = (steps + 1) * columns * RUN_BYTES_PER_VALUE
     need = replicates * per_replicate
-    have = int((available_bytes() if available is None else int(available)) * USABLE_SHARE)
+    have = usable_bytes(available)
     if need > have:
         raise MemoryGuardError(
             f"run.replicates = {replicates} with run.steps = {steps} records about "
@@ -154,7 +159,7 @@ def check_sponsored_memory(sponsored_per_step: int, *, available: int | None = N
     simulator.errors.MemoryGuardError: paid.sponsored_per_step = 1000000000 needs about 63.3 GiB of feed buffers each step; 18.7 GiB available (lower paid.sponsored_per_step to at most 295279001)
     """
     need = sponsored_per_step * CANDIDATE_BYTES
-    have = int((available_bytes() if available is None else int(available)) * USABLE_SHARE)
+    have = usable_bytes(available)
     if need > have:
         raise MemoryGuardError(
             f"paid.sponsored_per_step = {sponsored_per_step} needs about {need / GIB:.1f} GiB of "
