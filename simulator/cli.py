@@ -159,7 +159,12 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     scenario = _load(args)
-    from simulator.graphs.memory import check_run_memory, check_sponsored_memory, estimate_bytes
+    from simulator.graphs.memory import (
+        check_memory,
+        check_run_memory,
+        check_sponsored_memory,
+        estimate_bytes,
+    )
     from simulator.state.metrics import PUBLIC_COLUMNS
 
     # The same refusals a run would give, before it is started.
@@ -167,6 +172,8 @@ def cmd_validate(args) -> int:
     if scenario.paid.active:
         check_sponsored_memory(scenario.paid.sponsored_per_step)
     est = estimate_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
+    if scenario.graph.kind != "edgelist":   # an edge list's size is known once it is read
+        check_memory(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
     print(
         f"{args.scenario}: ok ({scenario.graph.kind} graph, n={scenario.graph.n:,}, "
         f"mean_degree={scenario.graph.mean_degree:g}, about {est / 2**20:,.0f} MiB to build; "
@@ -259,7 +266,8 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"virality: error: {exc.strerror or exc}: '{exc.filename}'", file=sys.stderr)
         return EXIT_USAGE
     except MemoryError:
-        print("virality: error: out of memory; lower graph.n or graph.mean_degree", file=sys.stderr)
+        print("virality: error: out of memory; lower graph.n, graph.mean_degree, "
+              "run.replicates or run.steps", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("virality: interrupted", file=sys.stderr)

@@ -52,6 +52,7 @@ def check_out_dir(out: Path, overwrite: bool) -> None:
     """
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out: '{out}' is a file; expected a folder (or a new path)")
+    _check_writable(out)
     if not out.is_dir() or not any(out.iterdir()):
         return
     other = _foreign(out)
@@ -65,6 +66,26 @@ def check_out_dir(out: Path, overwrite: bool) -> None:
             f"--out = '{out}' already holds results; allowed: a new or empty folder, or "
             "--overwrite to replace them"
         )
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse, before the run, a folder whose results could not be written.
+
+    The results are written beside ``out`` (see :func:`replacing`), so the probe
+    makes and removes a folder in the nearest existing ancestor: nothing is left
+    behind, and permissions, read-only mounts and pseudo file systems such as
+    ``/proc`` all show up here instead of after the simulation.
+    """
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        Path(tempfile.mkdtemp(prefix=".virality-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        raise ConfigError(
+            f"--out = '{out}' cannot be written ({exc.strerror or exc}); allowed: a folder "
+            "you can write to"
+        ) from None
 
 
 @contextmanager

@@ -148,7 +148,7 @@ class Scenario:
                 raise ConfigError(f"'{key}' must be a [{key}] table, got {value!r}")
         sections = {name: klass.from_dict(data.get(name)) for name, klass in SECTIONS.items()}
         variants = {}
-        declared = data.get("variants") or {}
+        declared = data.get("variants", {})
         if not isinstance(declared, Mapping):
             raise ConfigError(
                 f"variants = {declared!r} is not allowed; expected tables of overrides, "
@@ -158,10 +158,13 @@ class Scenario:
             if not isinstance(table, Mapping):
                 raise ConfigError(f"variants.{vname} must be a table of overrides, got {table!r}")
             variants[vname] = _flatten(table)
+        for key in ("name", "description"):
+            if key in data and not isinstance(data[key], str):
+                raise ConfigError(f"{key} = {data[key]!r} is not allowed; expected text in quotes")
         scenario = cls(
             **sections,
-            name=str(data.get("name", "scenario")),
-            description=str(data.get("description", "")),
+            name=data.get("name", "scenario"),
+            description=data.get("description", ""),
             variants=variants,
             base_dir=base_dir,
             source=source,

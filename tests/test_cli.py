@@ -50,6 +50,9 @@ def test_run_prints_table(tmp_path, capsys):
         (["run", str(IC), "--set", "graph.n=1000000000000", "--set", "graph.mean_degree=130"], "graph"),
         (["validate", str(IC), "--set", "run.steps=0"], "run.steps = 0 is out of range"),
         (["bogus"], "invalid choice"),
+        (["run", str(IC), "--out", "/proc/virality-out"], "cannot be written"),
+        (["validate", str(IC), "--set", "graph.n=1000000000", "--set", "graph.mean_degree=100"],
+         "lower graph.n to at most"),
     ],
 )
 def test_bad_input_one_line_exit_2(tmp_path, capsys, args, fragment):

@@ -11,7 +11,7 @@ import pytest
 import simulator
 from simulator.engine.run import make_graph
 from simulator.engine.simulation import Simulation, check_invariants
-from simulator.errors import InvariantError
+from simulator.errors import ConfigError, InvariantError
 from simulator.graphs import erdos_renyi
 from simulator.rng import replicate_keys
 from simulator.state import metrics as M
@@ -190,3 +190,19 @@ def test_a_given_graph_is_what_the_summary_records():
     graph = res.summary["parameters"]["graph"]
     assert graph["given"] is True and graph["n"] == 50 == res.summary["n"]
     assert "given" not in simulator.run(scenario(), replicates=1).summary["parameters"]["graph"]
+
+
+def test_run_takes_a_path_or_a_dict_and_refuses_anything_else(tmp_path):
+    """What a new user tries first: ``simulator.run("file.toml")`` and ``run({...})``."""
+    sections = {"graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 5},
+                "run": {"steps": 4, "replicates": 1, "seed": 3}}
+    path = tmp_path / "s.toml"
+    path.write_text('[graph]\nkind = "erdos_renyi"\nn = 300\nmean_degree = 5\n'
+                    "[run]\nsteps = 4\nreplicates = 1\nseed = 3\n")
+    by_dict, by_path = simulator.run(sections), simulator.run(str(path))
+    by_scenario = simulator.run(simulator.Scenario.from_dict(sections))
+    assert by_dict.timeseries.equals(by_scenario.timeseries)
+    assert by_path.timeseries.equals(simulator.run(path).timeseries)
+    assert by_path.timeseries.equals(by_dict.timeseries)
+    with pytest.raises(ConfigError, match="scenario = int is not allowed"):
+        simulator.run(5)

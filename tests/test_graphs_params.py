@@ -87,9 +87,30 @@ def test_memory_guard_refuses_a_billion_agents_in_one_line():
     msg = str(err.value)
     assert "\n" not in msg
     assert msg.startswith("graph n=1000000000, mean_degree=130 needs about ")
-    assert "GiB available (lower graph.n or graph.mean_degree)" in msg
+    assert "GiB available (lower graph.n to at most " in msg
     with pytest.raises(MemoryGuardError, match="n=1000000000"):
         erdos_renyi(10**9, 130, seed=0)
+
+
+@pytest.mark.parametrize("kind", ["erdos_renyi", "social", "holme_kim", "complete"])
+def test_memory_refusal_names_limits_that_fit(kind):
+    """The refusal says how far to lower each key, and the limits it names do fit."""
+    import re
+
+    from simulator.graphs.memory import USABLE_SHARE, check_memory, estimate_bytes
+
+    have = 2 * 2**30
+    n, degree = (300_000, 299_999) if kind == "complete" else (5_000_000, 130)
+    with pytest.raises(MemoryGuardError) as err:
+        check_memory(n, degree, kind, available=have)
+    msg = str(err.value)
+    n_max = int(re.search(r"graph.n to at most ([\d,]+)", msg).group(1).replace(",", ""))
+    fits = USABLE_SHARE * have
+    assert estimate_bytes(n_max, min(degree, n_max - 1), kind) <= fits
+    assert estimate_bytes(n_max + 1, min(degree, n_max), kind) > fits
+    if kind != "complete":
+        d_max = int(re.search(r"graph.mean_degree to at most (\d+)", msg).group(1))
+        assert estimate_bytes(n, d_max, kind) <= fits < estimate_bytes(n, d_max + 1, kind)
 
 
 def test_memory_guard_uses_the_given_available_memory():

@@ -53,6 +53,9 @@ def test_overrides_apply_and_validate():
         ("variants = 'late'\n[wom]\n", "variants = 'late' is not allowed"),
         ("[graph]\nn = " + "[" * 5000 + "]" * 5000 + "\n", "nests arrays or tables too deeply"),
         ("name = 'only a name'\n", "has no section"),
+        ("name = 5\n[wom]\n", "name = 5 is not allowed; expected text in quotes"),
+        ("description = [1]\n[wom]\n", "description = [1] is not allowed"),
+        ("variants = []\n[wom]\n", "variants = [] is not allowed"),
     ],
 )
 def test_bad_input_gives_one_line_naming_key_and_allowed(tmp_path, text, fragment):

@@ -13,8 +13,9 @@ it in tables, and a sweep's worker calls it as it is, without the tables.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -22,10 +23,12 @@ import pandas as pd
 
 from simulator.engine.results import Results, final_values
 from simulator.engine.simulation import Simulation
+from simulator.errors import ConfigError
 from simulator.graphs import Graph, build_graph
 from simulator.graphs.memory import check_run_memory
 from simulator.params import check_run_value, check_seeds_fit
 from simulator.rng import graph_seed, replicate_keys, replicate_record
+from simulator.scenario import Scenario
 from simulator.state import metrics as M
 
 ProgressCallback = Callable[[int, int], None]
@@ -34,6 +37,19 @@ ProgressCallback = Callable[[int, int], None]
 def make_graph(scenario: Any, seed: int, replicate: int | None = None) -> Graph:
     """Build the scenario's friend graph for this seed."""
     return build_graph(scenario.graph, seed=graph_seed(seed, replicate), base_dir=scenario.base_dir)
+
+
+def as_scenario(scenario: Any) -> Scenario:
+    """A :class:`Scenario` from a scenario, a path to a scenario file or a dict of sections
+    (what a new user tries first); anything else is a one-line :class:`ConfigError`."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, (str, PathLike)):
+        return Scenario.load(scenario)
+    if isinstance(scenario, Mapping):
+        return Scenario.from_dict(scenario)
+    raise ConfigError(f"scenario = {type(scenario).__name__} is not allowed; expected a "
+                      "Scenario, a path to a scenario file or a dict of sections")
 
 
 def run_settings(scenario: Any, seed: int | None, replicates: int | None,
@@ -111,8 +127,9 @@ def run(
 
     Parameters
     ----------
-    scenario : Scenario
-        A loaded scenario (``simulator.Scenario.load(path)``).
+    scenario : Scenario, path or dict
+        A loaded scenario (``simulator.Scenario.load(path)``), the path of a scenario
+        file, or a dict of sections (``Scenario.from_dict``).
     seed, replicates, steps : int, optional
         Override ``[run]`` (the scenario's values otherwise).
     graph : Graph, optional
@@ -135,6 +152,7 @@ def run(
     >>> len(res.timeseries), sorted(res.summary["mean"])[:3]
     (62, ['aware', 'bell', 'cost'])
     """
+    scenario = as_scenario(scenario)
     seed, replicates, steps = run_settings(scenario, seed, replicates, steps)
     check_run_memory(replicates, steps, len(M.PUBLIC_COLUMNS) + 2)
     validate = scenario.run.validate if validate is None else bool(validate)

@@ -102,16 +102,35 @@ def check_memory(n: int, mean_degree: float, kind: str, *, available: int | None
     >>> check_memory(50_000_000, 130, "social", available=22 * 2**30)
     Traceback (most recent call last):
     ...
-    simulator.errors.MemoryGuardError: graph n=50000000, mean_degree=130 needs about 60.5 GiB to build; 22.0 GiB available (lower graph.n or graph.mean_degree)
+    simulator.errors.MemoryGuardError: graph n=50000000, mean_degree=130 needs about 60.5 GiB to build; 22.0 GiB available (lower graph.n to at most 15,445,363 or graph.mean_degree to at most 32)
     """
     need = estimate_bytes(n, mean_degree, kind)
     have = available_bytes() if available is None else int(available)
-    if need > USABLE_SHARE * have:
+    usable = USABLE_SHARE * have
+    if need > usable:
+        n_max = _largest(lambda m: estimate_bytes(m, min(mean_degree, m - 1), kind) <= usable, n)
+        lower = f"lower graph.n to at most {n_max:,}"
+        if kind != "complete":
+            d_max = _largest(lambda d: estimate_bytes(n, d, kind) <= usable, int(mean_degree))
+            if d_max >= 1:
+                lower += f" or graph.mean_degree to at most {d_max}"
         raise MemoryGuardError(
             f"graph n={n}, mean_degree={mean_degree:g} needs about {need / GIB:.1f} GiB "
-            f"to build; {have / GIB:.1f} GiB available (lower graph.n or graph.mean_degree)"
+            f"to build; {have / GIB:.1f} GiB available ({lower})"
         )
     return need
+
+
+def _largest(fits, upper: int) -> int:
+    """The largest whole number in [0, upper] for which ``fits`` holds (``fits`` falls once)."""
+    lo, hi = 0, max(int(upper), 0)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def usable_bytes(available: int | None = None) -> int:
