@@ -144,7 +144,7 @@ def cmd_run(args) -> int:
         res = simulator.run(
             scenario, seed=args.seed, replicates=args.replicates, steps=args.steps, progress=update
         )
-    with replacing(out) as fresh:
+    with replacing(out, args.overwrite) as fresh:
         paths = write_run_outputs(res, fresh, plots=not args.no_plots)
     paths = {kind: out / path.name for kind, path in paths.items()}
     if not args.quiet:

@@ -105,19 +105,36 @@ def _no_interrupt() -> Iterator[None]:
 
 
 @contextmanager
-def replacing(out: Path) -> Iterator[Path]:
-    """A fresh folder to write into; on success it becomes ``out`` (earlier results replaced).
+def replacing(out: Path, overwrite: bool = True) -> Iterator[Path]:
+    """A fresh folder to write into; on success it becomes ``out``.
 
     On any error or interrupt inside the block, the fresh folder is removed
-    and ``out`` is left as it was.
+    and ``out`` is left as it was. With ``overwrite`` earlier results in ``out``
+    are replaced; without it, results that another process put in ``out`` while
+    this one ran are kept, and so are this run's: the move is one rename, which
+    the OS refuses onto a folder that is not empty, and the run's results stay
+    in the fresh folder, named in the error.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.writing-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    fresh.chmod(0o777 & ~umask)   # mkdtemp's 0700 would make the results private
     try:
         yield fresh
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+    if not overwrite:
+        try:
+            with _no_interrupt():
+                fresh.rename(out)   # onto a missing or empty folder only
+            return
+        except OSError:
+            raise ConfigError(
+                f"--out = '{out}' was given results by another process while this one ran; "
+                f"both are kept: this run's are in '{fresh}'"
+            ) from None
     old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
     with _no_interrupt():
         had_old = out.exists()

@@ -153,6 +153,29 @@ def test_an_interrupted_write_leaves_the_earlier_results_whole(tmp_path, monkeyp
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_two_runs_into_one_new_folder_keep_both_results(tmp_path, monkeypatch, capsys):
+    """Two processes start on the same new --out: the one that finishes second must not
+    replace the first one's results (neither asked to overwrite), nor lose its own."""
+    out = tmp_path / "out"
+    import simulator.plots
+
+    real_plot = simulator.plots.plot_curves
+
+    def other_process_finishes_first(*args, **kwargs):
+        # The other process's run lands in `out` while this one is writing.
+        out.mkdir()
+        (out / "summary.json").write_text('{"seed": 1}')
+        return real_plot(*args, **kwargs)
+
+    monkeypatch.setattr(simulator.plots, "plot_curves", other_process_finishes_first)
+    assert _run_into(out) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "by another process" in err[0] and "both are kept" in err[0]
+    assert (out / "summary.json").read_text() == '{"seed": 1}'
+    kept = Path(err[0].rsplit("'", 2)[-2])
+    assert kept.parent == tmp_path and (kept / "timeseries.csv").exists()
+
+
 @pytest.mark.parametrize("text, fragment", [
     ("[run]\nreplicates = 1000000\nsteps = 100000\n",
      "run.replicates = 1000000 with run.steps = 100000 records about"),

@@ -91,7 +91,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     # All variants ran: only now write, into a fresh folder swapped in at the end, so an
     # error or Ctrl+C above or while writing leaves earlier results whole.
     final = out
-    with replacing(final) as out:
+    with replacing(final, args.overwrite) as out:
         written, figures = _write_comparison(args, scenario, comparison, out, write_run_outputs)
     written = [final / Path(p).relative_to(out) for p in written]
     if not args.quiet:
