@@ -42,6 +42,7 @@ _SPAWNED = (
     "brand",
     "paid",  # reserved
     "crisis",
+    "threshold",  # appended last: the streams before it keep their keys
 )
 _RESERVED = frozenset({"graph", "paid"})
 
@@ -73,6 +74,7 @@ class StreamKeys(NamedTuple):
     followers: np.uint64  #: first followers, churn
     brand: np.uint64  #: the brand's posts
     crisis: np.uint64  #: the failure's victims, answered complainers won back
+    threshold: np.uint64  #: each agent's threshold (threshold contagion)
     amplify: np.uint64  #: feed sub-stream: impressions beyond the author's friends
     sponsor: np.uint64  #: feed sub-stream: who sees sponsored impressions
     slots: np.uint64  #: feed sub-stream: background items against candidates

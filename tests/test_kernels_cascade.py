@@ -23,11 +23,11 @@ from simulator.kernels.cascade import (
     skip_from_bits,
     table_skip,
 )
-from simulator.kernels.wom import MarketRule, WomRule, advance
+from simulator.kernels.wom import SIMPLE, MarketRule, WomRule, advance
 from simulator.params import MarketParams, ModelParams, SeedingParams, WomParams
 from simulator.rng import StreamKeys, geometric_skip, replicate_keys
 from simulator.state import metrics as M
-from simulator.state.agents import AgentState, Opinion, TalkerList
+from simulator.state.agents import AgentState, Memory, Opinion, TalkerList
 from tests.twins_wom import twin_run
 
 NO_MARKET = MarketParams(p_advertising=0.0, p_purchase=0.0)
@@ -157,8 +157,9 @@ def test_entry_talkers_in_any_order():
         series = np.zeros((30, M.N_COUNTS), np.int64)
         keys = StreamKeys(*(np.uint64(k) for k in range(10, 10 + len(StreamKeys._fields))))
         last = advance(
-            g.indptr, g.indices, s, talkers, c, WomRule(0.15, 0.0, talk_steps, 1.0, 0.0, 0.0, 0.0),
-            MarketRule(0.0, 0.0, 1.0), keys, t0 + 1, 30, series, fused,
+            g.indptr, g.indices, s, talkers, c,
+            WomRule(0.15, 0.0, talk_steps, 1.0, 0.0, 0.0, 0.0, SIMPLE), MarketRule(0.0, 0.0, 1.0),
+            keys, Memory.none(), t0 + 1, 30, series, fused,
         )
         return s, talkers.listed(), talkers.in_list, series, last
 

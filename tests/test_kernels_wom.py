@@ -19,6 +19,8 @@ from simulator.state import metrics as M
 from simulator.state.agents import Opinion, TalkerList
 from tests.twins_wom import skip_positions, twin_run
 
+NO_SENDER = np.empty(0, np.int32)  # simple contagion: speakers are not recorded
+
 
 @pytest.fixture(scope="module")
 def small_graph():
@@ -79,7 +81,7 @@ def test_spread_word_matches_twin_positions():
     sentiment = np.empty(100_000, np.int8)
     opinion[:50] = Opinion.UNAWARE  # words to fans are counted, not written
     k, n_pos, n_neg = spread_word(g.indptr, g.indices, TalkerList.of(g.n, talkers[50:]), opinion,
-                                  0.1, 0.0, np.uint64(99), 4, Messages(target, sentiment))
+                                  0.1, 0.0, np.uint64(99), 4, Messages(target, sentiment, NO_SENDER))
     expected, passed = [], 0
     for i in range(50, g.n):
         friends = g.neighbors(i)
@@ -93,8 +95,8 @@ def test_spread_word_reports_overflow_and_is_deterministic():
     g = erdos_renyi(200, 20, seed=3)
     opinion = np.full(g.n, Opinion.NEGATIVE, np.int8)
     talkers = np.arange(g.n, dtype=np.int32)
-    small = np.empty(10, np.int32), np.empty(10, np.int8)
-    big = np.empty(10_000, np.int32), np.empty(10_000, np.int8)
+    small = np.empty(10, np.int32), np.empty(10, np.int8), NO_SENDER
+    big = np.empty(10_000, np.int32), np.empty(10_000, np.int8), NO_SENDER
     opinion[::2] = Opinion.POSITIVE  # half the listeners can be moved by negative word
     listed = TalkerList.of(g.n, talkers)
     k_small = spread_word(g.indptr, g.indices, listed, opinion, 0.0, 0.3, np.uint64(5), 1,

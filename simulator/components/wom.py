@@ -6,6 +6,12 @@ Parameters: ``[wom]`` (:class:`simulator.params.WomParams`) and the seeding
 :mod:`simulator.kernels.wom`. Series: the opinion and word counts of the
 ``counts`` block.
 
+Contagion (``wom.contagion``): *simple*, each word persuades with its own
+chance; or *threshold*, each listener remembers its friends' latest word
+(:class:`~simulator.state.Memory`) and is persuaded once the friends saying
+one thing outnumber those saying the other by its threshold (Watts 2002's
+fraction of friends, or a number of friends as in complex contagion).
+
 Phases of a step: *talk* (talkers pass their word to friends:
 :func:`simulator.kernels.wom.spread_word` in the plain model's compiled steps;
 run phase by phase, the feed's *gather* draws the same words,
@@ -24,7 +30,7 @@ from simulator.kernels.wom import WomRule, decide
 from simulator.params import SeedingParams, WomParams
 from simulator.rng import StreamKeys, numpy_generator
 from simulator.state import metrics as M
-from simulator.state.agents import AgentState, Heard, Opinion, TalkerList
+from simulator.state.agents import AgentState, Heard, Memory, Opinion, TalkerList
 
 
 def choose_seeds(graph: Graph, seeding: SeedingParams, key) -> np.ndarray:
@@ -44,13 +50,48 @@ def choose_seeds(graph: Graph, seeding: SeedingParams, key) -> np.ndarray:
     return np.sort(numpy_generator(key).choice(n, size=k, replace=False)).astype(np.int32)
 
 
+def thresholds(graph: Graph, wom: WomParams, key) -> np.ndarray:
+    """Each agent's bar: the net number of friends whose word persuades it (float64, (n,)).
+
+    A fraction threshold ``phi`` of an agent with ``k`` friends is the bar
+    ``phi * k`` (Watts 2002: persuaded once the share of friends saying so is at
+    least ``phi``), less a hair so that a share exactly at ``phi`` passes despite
+    rounding; a count threshold is the bar itself. ``uniform`` and ``normal``
+    draw each agent's threshold from the ``threshold`` stream (by agent id), then
+    clip it at 0 (and at 1 for fractions).
+
+    >>> from simulator.graphs import erdos_renyi
+    >>> from simulator.params import WomParams
+    >>> g = erdos_renyi(5, 2, seed=1)
+    >>> bars = thresholds(g, WomParams(contagion="threshold", threshold=0.5), np.uint64(1))
+    >>> bool(np.allclose(bars, 0.5 * g.degrees()))
+    True
+    """
+    n = graph.n
+    phi = np.full(n, float(wom.threshold))
+    spread = float(wom.threshold_spread)
+    if wom.threshold_distribution != "fixed" and spread > 0:
+        rng = numpy_generator(key)
+        if wom.threshold_distribution == "uniform":
+            phi = rng.uniform(phi - spread, phi + spread)
+        else:
+            phi = rng.normal(phi, spread)
+    phi = np.clip(phi, 0.0, 1.0 if wom.threshold_kind == "fraction" else None)
+    if wom.threshold_kind == "count":
+        return phi
+    return phi * graph.degrees() - 1e-9
+
+
 class WordOfMouth:
     """The word-of-mouth component of one replicate."""
 
-    def __init__(self, wom: WomParams, keys: StreamKeys) -> None:
+    def __init__(self, wom: WomParams, keys: StreamKeys, graph: Graph) -> None:
         self.params = wom
         self.rule = WomRule.of(wom)
         self.keys = keys
+        #: What listeners remember of their friends' word (threshold contagion only).
+        self.memory = (Memory.of(graph.indptr, graph.indices, thresholds(graph, wom, keys.threshold))
+                       if wom.contagion == "threshold" else Memory.none())
 
     def seed(self, graph: Graph, seeding: SeedingParams, agents: AgentState,
              c: np.ndarray) -> TalkerList:

@@ -116,7 +116,7 @@ class StepPlan:
                  keys: StreamKeys, stepwise: bool = False) -> None:
         self.graph, self.model, self.agents, self.counts, self.keys = graph, model, agents, counts, keys
         n = graph.n
-        self.wom = WordOfMouth(model.wom, keys)
+        self.wom = WordOfMouth(model.wom, keys, graph)
         self.market = Market(model.market, n, keys)
         self.market.seed(model.seeding, agents)
         self.talkers = self.wom.seed(graph, model.seeding, agents, counts)
@@ -131,7 +131,8 @@ class StepPlan:
         self.paid = Paid(model.paid, graph)
         self.ledger = Ledger(model.brand.value_per_customer, int(agents.customer.sum()))
         self.feed = Feed(model.feed, model.followers, agents, keys)
-        self.heard = Heard.zeros(n, brand=True)  # listening's scratch, left zeroed each step
+        # listening's scratch, left zeroed each step, and what outlasts a step
+        self.heard = Heard.zeros(n, brand=True, memory=self.wom.memory)
         self.followers.open(0, agents)
 
     def initial_layers(self) -> np.ndarray:
@@ -153,8 +154,8 @@ class StepPlan:
         """
         if self.compiled:
             return advance(self.graph.indptr, self.graph.indices, self.agents, self.talkers,
-                           self.counts, self.wom.rule, self.market.rule, self.keys, t_start,
-                           t_stop, counts_series, fused)
+                           self.counts, self.wom.rule, self.market.rule, self.keys,
+                           self.wom.memory, t_start, t_stop, counts_series, fused)
         for t in range(t_start, t_stop):
             layers_series[t] = self.step(t)
             counts_series[t] = self.counts

@@ -154,3 +154,35 @@ def sample_agents(n, p, key, step, out):
         out[count] = j
         count += 1
     return count
+
+
+@njit(cache=True, inline="always")
+def remember(memory, j, i, sentiment):
+    """Listener ``j`` heard friend ``i`` say ``sentiment``: keep it as ``i``'s latest word.
+
+    ``i``'s slot is found by bisection in ``j``'s sorted row; word from someone
+    who is not a friend (the feed's amplified word) is not remembered.
+    """
+    indices = memory.indices
+    lo = memory.indptr[j]
+    hi = memory.indptr[j + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if indices[mid] < i:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == memory.indptr[j + 1] or indices[lo] != i:
+        return
+    old = memory.word[lo]
+    if old == sentiment:
+        return
+    if old == _POS:
+        memory.pos[j] -= 1
+    elif old == _NEG:
+        memory.neg[j] -= 1
+    memory.word[lo] = sentiment
+    if sentiment == _POS:
+        memory.pos[j] += 1
+    else:
+        memory.neg[j] += 1

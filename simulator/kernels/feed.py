@@ -55,6 +55,7 @@ from numba import njit, prange
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
+from simulator.kernels.agents import remember
 from simulator.rng import key_for, next_success, randint, uniform
 from simulator.state.agents import Opinion, Source
 from simulator.state.metrics import (
@@ -663,8 +664,9 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
 
     ``items`` holds the ``n_cand`` candidates (:class:`Items`), ``rule`` is a
     :class:`FeedRule`, ``brand_likes_in`` the likes of the visible brand post.
-    Fills ``heard.pos`` / ``heard.neg`` (word seen) and ``heard.brand`` (brand
-    posts seen) for the listening step, lists the agents in ``heard.touched``,
+    Fills ``heard.pos`` / ``heard.neg`` (word seen; under threshold contagion
+    also ``heard.memory``) and ``heard.brand`` (brand posts seen) for the
+    listening step, lists the agents in ``heard.touched``,
     and adds the step's platform flows into ``m`` (float64, the layers block of
     :mod:`simulator.state.metrics`). Returns ``(n_touched, brand_likes_added,
     brand_views, sharers)``; the sharers (int32, increasing ids) start talking.
@@ -687,6 +689,8 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
         rule.p_like, rule.p_share, rule.ad_tolerance, rule.ad_fatigue, rule.p_leave)
     p_follow, p_bell, p_unbell = rule.p_follow, rule.p_bell, rule.p_unbell
     heard_pos, heard_neg, heard_brand, touched = heard.pos, heard.neg, heard.brand, heard.touched
+    memory = heard.memory  # threshold contagion: a friend's word seen is remembered
+    remembers = memory.bar.size > 0
     n = opinion.size
     # Group the candidates by target (stable counting sort): row b of `slot`
     # counts block b's candidates per target (slot[b, j + 1]), then says where
@@ -807,6 +811,8 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
                     heard_pos[j] += 1
                 else:
                     heard_neg[j] += 1
+                if remembers:
+                    remember(memory, j, author, sent)
             else:
                 heard_brand[j] += 1
                 if src == _FOLLOWER or src == _NOTIFICATION:

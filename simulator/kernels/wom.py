@@ -24,7 +24,13 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from simulator.kernels.agents import retire_talkers, sample_agents, set_opinion, start_talking
+from simulator.kernels.agents import (
+    remember,
+    retire_talkers,
+    sample_agents,
+    set_opinion,
+    start_talking,
+)
 from simulator.kernels.cascade import run_cascade
 from simulator.rng import key_for, next_success, uniform
 from simulator.state import metrics as M
@@ -46,12 +52,20 @@ class WomRule(NamedTuple):
     impact_negative: float
     p_turn_negative: float
     p_turn_positive: float
+    contagion: int  #: SIMPLE or THRESHOLD
 
     @classmethod
     def of(cls, wom) -> WomRule:
         return cls(float(wom.p_positive), float(wom.p_negative), int(wom.talk_steps),
                    float(wom.impact_positive), float(wom.impact_negative),
-                   float(wom.p_turn_negative), float(wom.p_turn_positive))
+                   float(wom.p_turn_negative), float(wom.p_turn_positive),
+                   THRESHOLD if wom.contagion == "threshold" else SIMPLE)
+
+
+#: ``wom.contagion``: each word persuades by its own chance / friends' word is
+#: remembered and persuades at a threshold (:class:`~simulator.state.Memory`).
+SIMPLE = 0
+THRESHOLD = 1
 
 
 class MarketRule(NamedTuple):
@@ -67,10 +81,20 @@ class MarketRule(NamedTuple):
 
 
 class Messages(NamedTuple):
-    """Word passed in one step: listener and sentiment of each message (output buffers)."""
+    """Word passed in one step: listener, sentiment and speaker of each message (buffers).
+
+    ``sender`` is empty under simple contagion; under threshold contagion it is
+    filled, and every word is kept (a listener remembers word it agrees with too).
+    """
 
     target: np.ndarray  # int32 (cap,)
     sentiment: np.ndarray  # int8 (cap,)
+    sender: np.ndarray  # int32 (cap,) or (0,)
+
+    @staticmethod
+    def empty(cap: int, threshold: bool) -> Messages:
+        return Messages(np.empty(cap, np.int32), np.empty(cap, np.int8),
+                        np.empty(cap if threshold else 0, np.int32))
 
 
 @njit(cache=True)
@@ -95,16 +119,20 @@ def spread_word(indptr, indices, talker_list, opinion, p_positive, p_negative, w
     Returns
     -------
     (int, int, int)
-        Messages written, positive words passed, negative words passed. A word
-        that cannot change its listener (positive word to a fan, negative word
-        to a detractor: the listener's opinion is the one at the start of the
-        step, which is what listening sees) is counted but not written; late in
-        a cascade that is about half of all words. If the written messages
+        Messages written, positive words passed, negative words passed. Under
+        simple contagion a word that cannot change its listener (positive word
+        to a fan, negative word to a detractor: the listener's opinion is the
+        one at the start of the step, which is what listening sees) is counted
+        but not written; late in a cascade that is about half of all words.
+        When ``msgs.sender`` is allocated (threshold contagion) every word is
+        written, with its speaker, since a listener remembers word it agrees
+        with as well. If the written messages
         exceed the buffers' capacity, only the first ``cap`` were stored and
         the caller must retry with larger buffers (the draws are deterministic,
         so a retry gives the same messages).
     """
-    msg_target, msg_sentiment = msgs.target, msgs.sentiment
+    msg_target, msg_sentiment, msg_sender = msgs.target, msgs.sentiment, msgs.sender
+    keep_all = msg_sender.size > 0
     n_talkers = talker_list.count[0]
     talkers = talker_list.ids
     cap = msg_target.size
@@ -136,7 +164,13 @@ def spread_word(indptr, indices, talker_list, opinion, p_positive, p_negative, w
                 break
             passed += 1
             j = indices[pos]
-            if opinion[j] != s:
+            if keep_all:
+                if count < cap:
+                    msg_target[count] = j
+                    msg_sentiment[count] = s
+                    msg_sender[count] = i
+                count += 1
+            elif opinion[j] != s:
                 if count < cap:
                     msg_target[count] = j
                     msg_sentiment[count] = s
@@ -175,8 +209,10 @@ def listen(n_msgs, msgs, n_ads, ad_target, agents, talkers, rule, listen_key, st
     of the messages. ``heard`` is zeroed scratch (:class:`Heard`, its ``brand``
     empty) and is left zeroed. New talkers are appended to ``talkers``.
     """
-    msg_target, msg_sentiment = msgs.target, msgs.sentiment
+    msg_target, msg_sentiment, msg_sender = msgs.target, msgs.sentiment, msgs.sender
     heard_pos, heard_neg, heard_ad, touched = heard.pos, heard.neg, heard.ad, heard.touched
+    memory = heard.memory
+    remembers = memory.bar.size > 0
     n_touched = 0
     for m in range(n_msgs):
         j = msg_target[m]
@@ -187,6 +223,8 @@ def listen(n_msgs, msgs, n_ads, ad_target, agents, talkers, rule, listen_key, st
             heard_pos[j] += 1
         else:
             heard_neg[j] += 1
+        if remembers:
+            remember(memory, j, msg_sender[m], msg_sentiment[m])
     n_touched = add_ads(n_ads, ad_target, heard, n_touched)
     decide(n_touched, heard, 0.0, agents, talkers, rule, listen_key, step, c)
 
@@ -213,6 +251,13 @@ def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, st
     ``brand_impact`` and counts as positive word for a detractor. Resets the
     ``heard`` entries it reads; whoever changes to fan or detractor starts
     talking (appended to ``talkers``).
+
+    Under threshold contagion friends' word persuades through memory instead
+    of by chance: with ``P`` / ``N`` the friends whose latest word was positive
+    / negative, a listener is persuaded positive when ``P - N`` is positive and
+    at least its bar, negative when ``N - P`` is; this holds for the unaware,
+    the undecided, fans and detractors alike. Advertising and brand posts keep
+    their chances (they are not friends).
     """
     touched, heard_pos, heard_neg, heard_brand, heard_ad = (
         heard.touched, heard.pos, heard.neg, heard.brand, heard.ad)
@@ -223,6 +268,10 @@ def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, st
     impact_positive, impact_negative = rule.impact_positive, rule.impact_negative
     p_turn_negative, p_turn_positive, talk_steps = rule.p_turn_negative, rule.p_turn_positive, rule.talk_steps
     has_brand = heard_brand.size > 0
+    if rule.contagion == THRESHOLD:
+        _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, listen_key,
+                             step, c)
+        return
     for k in range(n_touched):
         j = touched[k]
         a = heard_pos[j]
@@ -286,6 +335,69 @@ def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, st
 
 
 @njit(cache=True)
+def _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, step,
+                         c):
+    """:func:`decide` under threshold contagion (see there)."""
+    touched, heard_pos, heard_neg, heard_brand, heard_ad = (
+        heard.touched, heard.pos, heard.neg, heard.brand, heard.ad)
+    mem_pos, mem_neg, bar = heard.memory.pos, heard.memory.neg, heard.memory.bar
+    opinion, talk_until, customer = agents.opinion, agents.talk_until, agents.customer
+    ever_aware, ever_positive, ever_negative = agents.ever_aware, agents.ever_positive, agents.ever_negative
+    ids, in_list = talkers.ids, talkers.in_list
+    n_talkers = talkers.count[0]
+    p_turn_positive, talk_steps = rule.p_turn_positive, rule.talk_steps
+    has_brand = heard_brand.size > 0
+    for k in range(n_touched):
+        j = touched[k]
+        a = heard_pos[j]
+        b = heard_neg[j]
+        ad = heard_ad[j]
+        nb = 0
+        if has_brand:
+            nb = heard_brand[j]
+            heard_brand[j] = 0
+        heard_pos[j] = 0
+        heard_neg[j] = 0
+        heard_ad[j] = 0
+        net = mem_pos[j] - mem_neg[j]
+        pos_met = net > 0 and net >= bar[j]
+        neg_met = net < 0 and -net >= bar[j]
+        op = opinion[j]
+        state = key_for(listen_key, step, j)
+        new = op
+        if op == _UNAWARE or op == _NEUTRAL:
+            pos_ok = ad != 0 or pos_met
+            if not pos_ok and nb > 0:
+                u1, state = uniform(state)
+                pos_ok = u1 >= (1.0 - brand_impact) ** nb
+            if pos_ok and neg_met:
+                # Advertising or the brand against friends' net negative word: side with
+                # each in proportion to how much was heard.
+                u3, state = uniform(state)
+                new = _POS if u3 * (mem_pos[j] + nb + ad + mem_neg[j]) < (mem_pos[j] + nb + ad) else _NEG
+            elif pos_ok:
+                new = _POS
+            elif neg_met:
+                new = _NEG
+            elif a + b + ad + nb > 0:
+                new = _NEUTRAL
+        elif op == _POS and neg_met:
+            new = _NEG
+        elif op == _NEG:
+            if pos_met:
+                new = _POS
+            elif nb > 0:
+                u1, state = uniform(state)
+                if u1 >= (1.0 - p_turn_positive) ** nb:
+                    new = _POS
+        if new != op:
+            set_opinion(j, new, opinion, customer, ever_aware, ever_positive, ever_negative, c)
+            if new == _POS or new == _NEG:
+                n_talkers = start_talking(j, step, talk_steps, talk_until, ids, n_talkers, in_list)
+    talkers.count[0] = n_talkers
+
+
+@njit(cache=True)
 def buy(n_hits, hits, agents, talkers, satisfaction, talk_steps, purchase_key, step, c):
     """Fans among ``hits`` buy; a new customer is disappointed with ``1 - satisfaction``.
 
@@ -314,8 +426,8 @@ def buy(n_hits, hits, agents, talkers, satisfaction, talk_steps, purchase_key, s
 
 
 @njit(cache=True)
-def advance(indptr, indices, agents, talkers, c, rule, market, keys, t_start, t_stop, series,
-            fused=True):
+def advance(indptr, indices, agents, talkers, c, rule, market, keys, memory, t_start, t_stop,
+            series, fused=True):
     """Run the plain model's steps ``t_start .. t_stop-1`` (1-based step numbers).
 
     The step plan with only word of mouth and the market on: *talk*
@@ -327,7 +439,9 @@ def advance(indptr, indices, agents, talkers, c, rule, market, keys, t_start, t_
     left to buy); the caller then carries the last row forward.
 
     ``rule`` is a :class:`WomRule`, ``market`` a :class:`MarketRule`, ``keys``
-    the replicate's :class:`~simulator.rng.StreamKeys`. ``fused`` allows
+    the replicate's :class:`~simulator.rng.StreamKeys`, ``memory`` the
+    friends' word remembered (:class:`~simulator.state.Memory`, empty under
+    simple contagion). ``fused`` allows
     :func:`simulator.kernels.cascade.run_cascade` from the first step where it
     is exact (tests turn it off to check both paths agree).
 
@@ -338,18 +452,19 @@ def advance(indptr, indices, agents, talkers, c, rule, market, keys, t_start, t_
     # The buffers of the general step, made at its first use: a pure cascade
     # never needs them (they are ~2 MB at 10^5 agents, half of it zeroed).
     cap = 0
-    msgs = Messages(np.empty(0, np.int32), np.empty(0, np.int8))
+    threshold = rule.contagion == THRESHOLD
+    msgs = Messages(np.empty(0, np.int32), np.empty(0, np.int8), np.empty(0, np.int32))
     hits = np.empty(0, np.int32)
     heard = Heard(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.int32),
-                  np.empty(0, np.uint8), np.empty(0, np.int32))
+                  np.empty(0, np.uint8), np.empty(0, np.int32), memory)
     p_advertising, p_purchase = market.p_advertising, market.p_purchase
     last = t_start - 1
     for t in range(t_start, t_stop):
         nobody_buys = p_purchase <= 0.0 or c[M.N_BUYERS_LEFT] == 0
         if talkers.count[0] == 0 and p_advertising <= 0.0 and nobody_buys:
             break
-        if (fused and rule.impact_positive >= 1.0 and p_advertising <= 0.0 and p_purchase <= 0.0
-                and c[M.N_NEGATIVE] == 0 and c[M.N_NEUTRAL] == 0):
+        if (fused and not threshold and rule.impact_positive >= 1.0 and p_advertising <= 0.0
+                and p_purchase <= 0.0 and c[M.N_NEGATIVE] == 0 and c[M.N_NEUTRAL] == 0):
             # Only word reaches the unaware, every word persuades and nobody is a
             # detractor or undecided: steps can only make fans, so this holds
             # until the end and one call runs the rest of the cascade.
@@ -360,16 +475,18 @@ def advance(indptr, indices, agents, talkers, c, rule, market, keys, t_start, t_
         if cap == 0:
             # Big enough for most steps so the retry below is rare.
             cap = 1024 + n // 4
-            msgs = Messages(np.empty(cap, np.int32), np.empty(cap, np.int8))
+            msgs = Messages(np.empty(cap, np.int32), np.empty(cap, np.int8),
+                            np.empty(cap if threshold else 0, np.int32))
             hits = np.empty(n, np.int32)
             heard = Heard(np.zeros(n, np.int32), np.zeros(n, np.int32), np.empty(0, np.int32),
-                          np.zeros(n, np.uint8), np.empty(n, np.int32))
+                          np.zeros(n, np.uint8), np.empty(n, np.int32), memory)
         n_msgs, n_pos_words, n_neg_words = spread_word(
             indptr, indices, talkers, opinion, rule.p_positive, rule.p_negative, keys.wom, t, msgs
         )
         if n_msgs > cap:
             cap = max(n_msgs, 2 * cap)
-            msgs = Messages(np.empty(cap, np.int32), np.empty(cap, np.int8))
+            msgs = Messages(np.empty(cap, np.int32), np.empty(cap, np.int8),
+                            np.empty(cap if threshold else 0, np.int32))
             n_msgs, n_pos_words, n_neg_words = spread_word(
                 indptr, indices, talkers, opinion, rule.p_positive, rule.p_negative, keys.wom, t,
                 msgs

@@ -87,6 +87,46 @@ class WomParams(Section):
     p_turn_positive: float = param(
         0.05, low=0.0, high=1.0, doc="probability one positive word turns a detractor into a fan"
     )
+    # Threshold contagion (Granovetter 1978, Watts 2002, Centola & Macy 2007): a listener
+    # remembers the latest word of each friend and changes opinion once the friends saying
+    # one thing outnumber those saying the other by its threshold.
+    contagion: str = param(
+        "simple", choices=("simple", "threshold"),
+        doc="simple: each word persuades by its own chance (impact_*, p_turn_*); threshold: "
+        "friends' word is remembered and persuades once the net count reaches a threshold",
+    )
+    threshold_kind: str = param(
+        "fraction", choices=("fraction", "count"),
+        doc="threshold: a share of one's friends (Watts 2002) or a number of friends "
+        "(complex contagion, Centola & Macy 2007)",
+    )
+    threshold: float = param(
+        0.18, low=0.0, high=10**6,
+        doc="threshold: mean share (fraction, <= 1) or number (count) of friends whose net "
+        "word persuades (Watts 2002's example: 0.18)",
+    )
+    threshold_distribution: str = param(
+        "fixed", choices=("fixed", "uniform", "normal"),
+        doc="threshold: everyone's is `threshold`, or drawn uniform on threshold +- "
+        "threshold_spread, or normal with sd threshold_spread (clipped at 0, and at 1 "
+        "for fractions)",
+    )
+    threshold_spread: float = param(
+        0.0, low=0.0, high=10**6,
+        doc="threshold: half-width (uniform) or standard deviation (normal) of the thresholds",
+    )
+
+    def check(self) -> None:
+        if self.contagion == "threshold" and self.threshold_kind == "fraction" and self.threshold > 1:
+            raise ConfigError(
+                f"wom.threshold = {self.threshold:g} is out of range for threshold_kind = "
+                "'fraction'; allowed: 0 <= threshold <= 1 (or threshold_kind = 'count')"
+            )
+        if self.threshold_distribution == "fixed" and self.threshold_spread != 0:
+            raise ConfigError(
+                f"wom.threshold_spread = {self.threshold_spread:g} does not apply to "
+                "threshold_distribution = 'fixed'; allowed: 'uniform' or 'normal'"
+            )
 
 
 @dataclass(frozen=True)

@@ -144,13 +144,50 @@ class TalkerList(NamedTuple):
         return self.ids[: self.n]
 
 
+class Memory(NamedTuple):
+    """What each agent remembers of its friends' word: threshold contagion's state.
+
+    Slot ``p`` of ``word`` belongs to the listener whose row of the friend graph
+    holds ``p`` (``indptr[j] <= p < indptr[j + 1]``) and to the friend
+    ``indices[p]``: it keeps the latest word the listener heard from that
+    friend (0 none, ``Opinion.POSITIVE``, ``Opinion.NEGATIVE``), so a friend
+    counts once however often it talks, and changes sides when its word does.
+    ``pos`` / ``neg`` count, per listener, the friends whose latest word was
+    positive / negative; ``bar`` is the net number of friends (``pos - neg``,
+    or ``neg - pos``) that persuades it. All empty (size 0) under simple
+    contagion, where nothing is remembered.
+    """
+
+    indptr: np.ndarray  # int64 (n+1,): the friend graph, to find a friend's slot
+    indices: np.ndarray  # int32 (2m,)
+    word: np.ndarray  # uint8 (2m,)
+    pos: np.ndarray  # int32 (n,)
+    neg: np.ndarray  # int32 (n,)
+    bar: np.ndarray  # float64 (n,)
+
+    @classmethod
+    def none(cls) -> Memory:
+        """No memory (simple contagion)."""
+        return cls(np.zeros(1, np.int64), np.empty(0, np.int32), np.empty(0, np.uint8),
+                   np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float64))
+
+    @classmethod
+    def of(cls, indptr: np.ndarray, indices: np.ndarray, bar: np.ndarray) -> Memory:
+        """Nothing heard yet; ``bar`` (float64, (n,)) is each agent's threshold in friends."""
+        n = indptr.size - 1
+        return cls(indptr, indices, np.zeros(indices.size, np.uint8), np.zeros(n, np.int32),
+                   np.zeros(n, np.int32), np.ascontiguousarray(bar, np.float64))
+
+
 class Heard(NamedTuple):
     """What each listener took in this step, for the listening kernel (zeroed scratch).
 
     ``pos``/``neg`` count positive and negative word seen, ``brand`` brand
     posts seen (empty without platform layers), ``ad`` outside advertising
     hits; ``touched`` lists the agents with anything. The listening kernel
-    leaves every entry it read at zero again.
+    leaves every entry it read at zero again. ``memory`` is what outlasts the
+    step under threshold contagion (:class:`Memory`; empty otherwise): word is
+    written into it as it is taken in.
     """
 
     pos: np.ndarray  # int32 (n,)
@@ -158,9 +195,10 @@ class Heard(NamedTuple):
     brand: np.ndarray  # int32 (n,) or (0,)
     ad: np.ndarray  # uint8 (n,)
     touched: np.ndarray  # int32 (n,)
+    memory: Memory
 
     @classmethod
-    def zeros(cls, n: int, brand: bool) -> Heard:
+    def zeros(cls, n: int, brand: bool, memory: Memory | None = None) -> Heard:
         return cls(np.zeros(n, np.int32), np.zeros(n, np.int32),
                    np.zeros(n if brand else 0, np.int32), np.zeros(n, np.uint8),
-                   np.empty(n, np.int32))
+                   np.empty(n, np.int32), Memory.none() if memory is None else memory)
