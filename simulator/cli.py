@@ -163,6 +163,7 @@ def cmd_validate(args) -> int:
         check_memory,
         check_run_memory,
         check_sponsored_memory,
+        check_threshold_memory,
         estimate_bytes,
     )
     from simulator.state.metrics import PUBLIC_COLUMNS
@@ -172,12 +173,17 @@ def cmd_validate(args) -> int:
     if scenario.paid.active:
         check_sponsored_memory(scenario.paid.sponsored_per_step)
     est = estimate_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
+    degree = scenario.graph.n - 1 if scenario.graph.kind == "complete" else scenario.graph.mean_degree
     if scenario.graph.kind != "edgelist":   # an edge list's size is known once it is read
         check_memory(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
+        if scenario.wom.contagion == "threshold":
+            check_threshold_memory(scenario.graph.n,
+                                   int(scenario.graph.n * scenario.graph.mean_degree))
     print(
         f"{args.scenario}: ok ({scenario.graph.kind} graph, n={scenario.graph.n:,}, "
-        f"mean_degree={scenario.graph.mean_degree:g}, about {est / 2**20:,.0f} MiB to build; "
-        f"{scenario.run.steps} steps x {scenario.run.replicates} replicates"
+        f"mean_degree={degree:g}, about {est / 2**20:,.0f} MiB to build; "
+        f"{scenario.run.steps} steps of a {scenario.run.step} x {scenario.run.replicates} "
+        "replicates"
         + (f"; variants: {', '.join(scenario.variants)}" if scenario.variants else "")
         + ")"
     )

@@ -44,6 +44,7 @@ from simulator.params import (
     WomParams,
     check_seeds_fit,
 )
+from simulator.params.units import convert, step_of, written_with_units
 
 _META_KEYS = ("name", "description", "variants")
 
@@ -73,6 +74,13 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def _per_step(section: str, table: Any, step: str) -> Any:
+    """A section's table with its rates and durations converted to per-step values."""
+    if not isinstance(table, Mapping):
+        return table
+    return {key: convert(f"{section}.{key}", value, step) for key, value in table.items()}
+
+
 @dataclasses.dataclass(frozen=True)
 class Scenario:
     """A validated, immutable scenario.
@@ -96,6 +104,9 @@ class Scenario:
     variants: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     base_dir: Path | None = None
     source: Path | None = None
+    #: Values written with a unit (``{"market.p_advertising": "0.03 per year"}``), as
+    #: written: a change of ``run.step`` converts them again.
+    units: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -146,7 +157,11 @@ class Scenario:
                 )
             if key in SECTIONS and not isinstance(value, Mapping):
                 raise ConfigError(f"'{key}' must be a [{key}] table, got {value!r}")
-        sections = {name: klass.from_dict(data.get(name)) for name, klass in SECTIONS.items()}
+        step = step_of(data.get("run"))
+        sections = {
+            name: klass.from_dict(_per_step(name, data.get(name), step))
+            for name, klass in SECTIONS.items()
+        }
         variants = {}
         declared = data.get("variants", {})
         if not isinstance(declared, Mapping):
@@ -168,6 +183,7 @@ class Scenario:
             variants=variants,
             base_dir=base_dir,
             source=source,
+            units=written_with_units(data),
         )
         scenario.check()
         for vname in variants:  # a variant with a bad key fails at load, not mid-run
@@ -208,12 +224,22 @@ class Scenario:
                     + ", ".join(f"{section}.{k}" for k in klass.keys())
                 )
             changes.setdefault(section, {})[key] = value
+        # Rates and durations written with a unit are converted with the step in force
+        # (a changed run.step converts the file's again, as they were written).
+        step = step_of({"step": changes.get("run", {}).get("step", self.run.step)})
+        units = {k: v for k, v in self.units.items() if k.partition(".")[2] not in
+                 changes.get(k.partition(".")[0], {})}
+        if step != self.run.step:
+            for dotted, text in units.items():
+                section, _, key = dotted.partition(".")
+                changes.setdefault(section, {})[key] = text
+        units.update(written_with_units(changes))
         updated = {}
         for section, kv in changes.items():
             current = getattr(self, section).to_dict()
-            current.update(kv)
+            current.update(_per_step(section, kv, step))
             updated[section] = SECTIONS[section].from_dict(current)
-        scenario = dataclasses.replace(self, **updated)
+        scenario = dataclasses.replace(self, **updated, units=units)
         scenario.check()
         return scenario
 

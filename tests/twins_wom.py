@@ -52,12 +52,17 @@ def population_hits(n, p, key, step):
         out.append(j)
 
 
-def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, steps, final=None):
+def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, steps, final=None,
+             bars=None):
     """Run the whole step plan in plain Python; return the list of per-step dicts.
 
     If ``final`` is a dict, it receives the end state: ``opinion``,
     ``talk_until`` and ``customer`` arrays and the ``talkers`` list in order.
+    ``bars`` (each agent's threshold in friends) switches to threshold
+    contagion: ``said[j][i]`` is the latest word ``j`` heard from friend ``i``.
     """
+    threshold = bars is not None
+    said = {}
     opinion = opinion.copy()
     talk_until = talk_until.copy()
     customer = customer.copy()
@@ -75,6 +80,8 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
                 j = int(friends[pos])
                 box = inbox.setdefault(j, [0, 0, 0])
                 box[0 if s == POS else 1] += 1
+                if threshold:
+                    said.setdefault(j, {})[int(i)] = s
         words = sum(b[0] + b[1] for b in inbox.values())
         # 2. advertise
         for j in population_hits(n, market.p_advertising, keys.external, t):
@@ -86,7 +93,28 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
             op = opinion[j]
             state = key_for(np.uint64(keys.listen), t, j)
             new = op
-            if op in (UNAWARE, NEUTRAL):
+            if threshold:
+                heard = said.get(j, {}).values()
+                net = sum(w == POS for w in heard) - sum(w == NEG for w in heard)
+                pos_met = net > 0 and net >= bars[j]
+                neg_met = net < 0 and -net >= bars[j]
+                if op in (UNAWARE, NEUTRAL):
+                    if (ad or pos_met) and neg_met:
+                        u3, state = uniform(np.uint64(state))
+                        p_ = sum(w == POS for w in heard)
+                        q_ = sum(w == NEG for w in heard)
+                        new = POS if u3 * (p_ + ad + q_) < (p_ + ad) else NEG
+                    elif ad or pos_met:
+                        new = POS
+                    elif neg_met:
+                        new = NEG
+                    else:
+                        new = NEUTRAL
+                elif op == POS and neg_met:
+                    new = NEG
+                elif op == NEG and pos_met:
+                    new = POS
+            elif op in (UNAWARE, NEUTRAL):
                 pos_ok = neg_ok = False
                 if ad:
                     pos_ok = True

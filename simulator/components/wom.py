@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.graphs import Graph
+from simulator.graphs.memory import check_threshold_memory
 from simulator.kernels.agents import retire_talkers
 from simulator.kernels.wom import WomRule, decide
 from simulator.params import SeedingParams, WomParams
@@ -90,8 +91,11 @@ class WordOfMouth:
         self.rule = WomRule.of(wom)
         self.keys = keys
         #: What listeners remember of their friends' word (threshold contagion only).
-        self.memory = (Memory.of(graph.indptr, graph.indices, thresholds(graph, wom, keys.threshold))
-                       if wom.contagion == "threshold" else Memory.none())
+        self.memory = Memory.none()
+        if wom.contagion == "threshold":
+            check_threshold_memory(graph.n, graph.indices.size)
+            self.memory = Memory.of(graph.indptr, graph.indices,
+                                    thresholds(graph, wom, keys.threshold))
 
     def seed(self, graph: Graph, seeding: SeedingParams, agents: AgentState,
              c: np.ndarray) -> TalkerList:

@@ -186,3 +186,28 @@ def check_sponsored_memory(sponsored_per_step: int, *, available: int | None = N
             f"paid.sponsored_per_step to at most {have // CANDIDATE_BYTES})"
         )
     return need
+
+
+#: Bytes threshold contagion's memory holds: one per directed edge (each friend's
+#: latest word), and per agent two counts and a bar.
+MEMORY_BYTES_PER_EDGE = 1
+MEMORY_BYTES_PER_AGENT = 4 + 4 + 8
+
+
+def check_threshold_memory(n: int, directed_edges: int, *, available: int | None = None) -> int:
+    """Refuse threshold contagion's memory when it would not fit.
+
+    >>> check_threshold_memory(10**9, 10**11, available=22 * 2**30)
+    Traceback (most recent call last):
+    ...
+    simulator.errors.MemoryGuardError: wom.contagion = 'threshold' remembers every friend's word: about 108.0 GiB for 1000000000 agents and 100000000000 friendships' ends; 18.7 GiB available (lower graph.n or graph.mean_degree, or wom.contagion = 'simple')
+    """
+    need = directed_edges * MEMORY_BYTES_PER_EDGE + n * MEMORY_BYTES_PER_AGENT
+    have = usable_bytes(available)
+    if need > have:
+        raise MemoryGuardError(
+            f"wom.contagion = 'threshold' remembers every friend's word: about {need / GIB:.1f} "
+            f"GiB for {n} agents and {directed_edges} friendships' ends; {have / GIB:.1f} GiB "
+            "available (lower graph.n or graph.mean_degree, or wom.contagion = 'simple')"
+        )
+    return need

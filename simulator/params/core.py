@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from simulator.errors import ConfigError
 from simulator.params.base import Section, _coerce, param
+from simulator.params.units import STEP_UNITS
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,15 @@ class RunParams(Section):
     """``[run]``: how long, how many replicates, which seed."""
 
     SECTION = "run"
-    steps: int = param(100, low=1, high=100_000, doc="steps to simulate (one step ~ one day)")
+    steps: int = param(
+        100, low=1, high=100_000,
+        doc="steps to simulate; or a duration such as '10 years' (see run.step)",
+    )
+    step: str = param(
+        "day", choices=STEP_UNITS,
+        doc="how long one step is; rates such as wom.p_positive = '0.38 per year' are "
+        "converted to chances per step",
+    )
     replicates: int = param(10, low=1, high=1_000_000, doc="independent replicates on the same graph")
     seed: int = param(0, low=0, high=2**63 - 1, doc="master seed; every result records it")
     validate: bool = param(False, doc="check invariants every run (slower); raises InvariantError")

@@ -168,8 +168,11 @@ class Memory(NamedTuple):
     @classmethod
     def none(cls) -> Memory:
         """No memory (simple contagion)."""
-        return cls(np.zeros(1, np.int64), np.empty(0, np.int32), np.empty(0, np.uint8),
-                   np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float64))
+        indptr, indices = np.zeros(1, np.int64), np.empty(0, np.int32)
+        # Read-only like a graph's arrays, so both contagions share one compiled kernel type.
+        indptr.flags.writeable = indices.flags.writeable = False
+        return cls(indptr, indices, np.empty(0, np.uint8), np.empty(0, np.int32),
+                   np.empty(0, np.int32), np.empty(0, np.float64))
 
     @classmethod
     def of(cls, indptr: np.ndarray, indices: np.ndarray, bar: np.ndarray) -> Memory:

@@ -12,7 +12,8 @@ the dynamics regenerates the file with::
 
     python tests/baseline/make_baseline.py
 
-and the commit that does so says why the numbers moved.
+and the commit that does so says why the numbers moved. A new scenario or case
+is added without recomputing the others: ``make_baseline.py --add``.
 """
 
 from __future__ import annotations
@@ -52,7 +53,27 @@ def cases() -> list[tuple[str, object]]:
         for name in sc.variants:
             out.append((f"{rel}/{name}", sc.variant(name)))
     out.append(("large/full_platform", large_full_platform()))
+    out.append(("threshold/full_platform", threshold_full_platform()))
     return out
+
+
+def threshold_full_platform():
+    """Threshold contagion through every platform layer and a crisis (remembered word of
+    both signs, seen through the ranked feed)."""
+    import simulator
+
+    return simulator.Scenario.from_dict({
+        "graph": {"kind": "social", "n": 3_000, "mean_degree": 40},
+        "seeding": {"n_seeds": 30},
+        "wom": {"contagion": "threshold", "threshold": 0.08, "threshold_distribution": "normal",
+                "threshold_spread": 0.04, "p_positive": 0.3, "p_negative": 0.4},
+        "feed": {"policy": "engagement", "amplification": 1.0},
+        "followers": {"enabled": True, "initial_followers": 0.1, "initial_bell": 0.02},
+        "brand": {"strategy": "spontaneous"},
+        "crisis": {"step": 15, "response": "respond"},
+        "market": {"p_purchase": 0.1},
+        "run": {"steps": 40, "replicates": REPLICATES, "seed": SEED},
+    })
 
 
 def large_full_platform():
@@ -101,8 +122,13 @@ def measure(scenario) -> dict:
     }
 
 
-def main() -> int:
-    data = {cid: measure(sc) for cid, sc in cases()}
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--add"]:
+        # Cases new to the baseline only; every case already in it keeps its numbers.
+        data = json.loads(BASELINE.read_text(encoding="utf-8"))
+        data.update({cid: measure(sc) for cid, sc in cases() if cid not in data})
+    else:
+        data = {cid: measure(sc) for cid, sc in cases()}
     BASELINE.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {BASELINE.relative_to(ROOT)}: {len(data)} cases")
     return 0
@@ -110,4 +136,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
