@@ -588,3 +588,33 @@ def test_soak_kills_interrupts_and_a_second_process_lose_nothing(tmp_path):
     # A running sweep was met by the second process, or stopped mid-way (how often each
     # happens depends on the machine's speed, so the test asks for one of them).
     assert refused + killed > 0
+
+
+def test_a_local_cluster_that_loses_every_worker_stops_with_one_line(tmp_path, monkeypatch):
+    """Every worker gone for good (here the cluster scaled to none, as when its restarts
+    keep failing): the sweep must end with a one-line error that keeps the finished runs,
+    not wait for ever."""
+    import simulator.sweep.execute as execute
+
+    monkeypatch.setattr(execute, "WORKER_CHECK_SECONDS", 0.5)
+    monkeypatch.setattr(execute, "NO_WORKERS_GRACE", 3.0)
+    made = []
+    real_init = execute._Dask.__init__
+
+    def keep(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(execute._Dask, "__init__", keep)
+
+    def lose_every_worker(done, total):
+        if done == 2:
+            made[0].cluster.scale(0)
+
+    exp = Experiment.load(SMOKE)
+    with pytest.raises(ConfigError, match="lost all its workers") as err:
+        run_sweep(exp, tmp_path, workers=2, chunk=1, progress=False, on_part=lose_every_worker)
+    assert "\n" not in str(err.value) and "--resume" in str(err.value)
+    assert Store(tmp_path).done_runs()  # what finished is kept
+    meta = run_sweep(exp, tmp_path, workers=1, resume=True, progress=False)
+    assert meta["status"] == "complete" and meta["runs_done"] == SMOKE_RUNS

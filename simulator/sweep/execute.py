@@ -32,6 +32,10 @@ from simulator.sweep.worker import Chunk, run_chunk
 #: Chunks in flight per worker: enough to keep every worker busy while the
 #: client writes parts, few enough that a kill loses little.
 IN_FLIGHT_PER_WORKER = 2
+#: How often a sweep waiting on its futures checks that the cluster still has
+#: workers, and how long a local cluster may have none before the sweep stops.
+WORKER_CHECK_SECONDS = 5.0
+NO_WORKERS_GRACE = 30.0
 #: Work per task when chunks are sized automatically: Dask's per-task cost
 #: (a few ms) and a part file's stay under ~2% of it, and a kill loses at most
 #: about this much per worker.
@@ -417,7 +421,9 @@ class _Dask:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    # CRITICAL: a restarted worker's heartbeat errors are noise (the
+                    # task is retried); a task's own error reaches its future.
+                    silence_logs=logging.CRITICAL,
                     scheduler_kwargs=QUIET_SCHEDULER,
                 )
             self.client = Client(self.cluster)
@@ -438,21 +444,53 @@ class _Dask:
         chunks: Iterator[Chunk],
         finished: Callable[[pd.DataFrame, pd.DataFrame | None, float], None],
     ) -> None:
-        """Submit chunks in bounded batches; call ``finished`` as each completes."""
-        from distributed import as_completed
+        """Submit chunks in bounded batches; call ``finished`` as each completes.
+
+        A cluster that has lost every worker would leave the futures waiting for
+        ever: a local cluster whose workers are all gone for
+        :data:`NO_WORKERS_GRACE` seconds (its nanny processes killed, say by the
+        out-of-memory killer) ends the sweep with a one-line error instead, the
+        finished runs kept for ``--resume``. A remote cluster may be scaling, so
+        it is waited for, with a notice.
+        """
+        from distributed import wait
 
         limit = IN_FLIGHT_PER_WORKER * self.n_workers + 1
-        first = [
+        pending = {
             self.client.submit(run_chunk, c, pure=False) for c in itertools.islice(chunks, limit)
-        ]
-        queue = as_completed(first)
-        for future in queue:
-            result = future.result()
-            future.release()
-            finished(*result)
-            nxt = next(chunks, None)
-            if nxt is not None:
-                queue.add(self.client.submit(run_chunk, nxt, pure=False))
+        }
+        without_workers_since = None
+        while pending:
+            try:
+                done, pending = wait(pending, timeout=WORKER_CHECK_SECONDS,
+                                     return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished in WORKER_CHECK_SECONDS
+                done = set()
+            if not done:
+                if self.client.scheduler_info().get("workers"):
+                    without_workers_since = None
+                    continue
+                now = time.monotonic()
+                if without_workers_since is None:
+                    without_workers_since = now
+                    if self.cluster is None:
+                        print("virality sweep: the scheduler has no workers; waiting for some",
+                              file=sys.stderr)
+                elif self.cluster is not None and now - without_workers_since > NO_WORKERS_GRACE:
+                    raise ConfigError(
+                        "the local Dask cluster lost all its workers (killed, perhaps for "
+                        "memory); the finished runs are kept: run again with --resume, with "
+                        "fewer --workers or a smaller graph"
+                    )
+                continue
+            without_workers_since = None
+            for future in done:
+                result = future.result()
+                future.release()
+                finished(*result)
+                nxt = next(chunks, None)
+                if nxt is not None:
+                    pending.add(self.client.submit(run_chunk, nxt, pure=False))
 
     def close(self) -> None:
         self.client.close()
