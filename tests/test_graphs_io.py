@@ -11,6 +11,7 @@ from simulator.graphs import (
     erdos_renyi,
     from_networkx,
     read_edgelist,
+    read_graph_file,
     stochastic_block,
     to_networkx,
     write_edgelist,
@@ -130,3 +131,70 @@ def test_labels_beyond_int64_are_kept_as_text(tmp_path):
     path.write_text("1 99999999999999999999\n2 3\n")
     g = read_edgelist(path)
     assert g.n == 4 and g.labels.tolist() == ["1", "99999999999999999999", "2", "3"]
+
+
+def test_csv_with_a_header_as_gephi_and_pandas_write_it(tmp_path):
+    import pandas as pd
+
+    gephi = tmp_path / "gephi.csv"
+    gephi.write_text("Source,Target,Type,Id,Weight\nann,bob,Undirected,0,1.0\n"
+                     "bob,cid,Undirected,1,2.5\ncid,ann,Undirected,2,1.0\n")
+    g = read_graph_file(gephi)
+    assert g.n == 3 and g.n_edges == 3 and g.labels.tolist() == ["ann", "bob", "cid"]
+    # pandas' to_csv with its index: an unnamed first column.
+    frame = pd.DataFrame({"target": [2, 3, 1], "weight": [1.0, 0.5, 2.0], "source": [1, 2, 3]})
+    written = tmp_path / "pandas.csv"
+    frame.to_csv(written)
+    g = read_graph_file(written)
+    assert g.labels.tolist() == [1, 2, 3]  # source before target on each line
+    assert sorted(map(tuple, np.sort(edge_pairs(g), axis=1).tolist())) == [(0, 1), (0, 2), (1, 2)]
+
+
+def edge_pairs(g):
+    rows = np.repeat(np.arange(g.n), g.degrees())
+    keep = g.indices > rows
+    return np.column_stack([rows[keep], g.indices[keep]])
+
+
+def test_fast_and_line_readers_agree(tmp_path):
+    """The same file, clean (pandas' C reader) and with one mixed-separator line (the line
+    reader): the same graph, labels and order."""
+    rng = np.random.default_rng(3)
+    pairs = rng.integers(0, 500, size=(3000, 2))
+    clean = tmp_path / "clean.txt"
+    clean.write_text("# SNAP style\n# FromNodeId\tToNodeId\n"
+                     + "".join(f"{a}\t{b}\n" for a, b in pairs))
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_text("".join(f"{a}\t{b}\n" for a, b in pairs[:-1]) + f"{pairs[-1][0]},{pairs[-1][1]}\n")
+    a, b = read_edgelist(clean), read_edgelist(mixed)
+    assert a.labels.tolist() == b.labels.tolist()
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert a.meta["lines"] == b.meta["lines"] == 3000
+
+
+@pytest.mark.parametrize("ext", ["graphml", "gml", "gexf"])
+def test_networkx_formats_by_extension(tmp_path, ext):
+    import networkx as nx
+
+    G = nx.karate_club_graph()
+    path = tmp_path / f"karate.{ext}"
+    getattr(nx, f"write_{ext}")(G, path)
+    g = read_graph_file(path)
+    assert g.n == 34 and g.n_edges == 78 and g.meta["params"]["format"] == ext
+    broken = tmp_path / f"broken.{ext}"
+    broken.write_text("<graphml><not closed")
+    with pytest.raises(ConfigError, match=f"not a readable {ext} file"):
+        read_graph_file(broken)
+
+
+def test_a_scenario_reads_a_csv_graph(tmp_path):
+    import simulator
+
+    (tmp_path / "friends.csv").write_text("source,target\n" + "".join(
+        f"p{i},p{(i + 1) % 40}\n" for i in range(40)))
+    (tmp_path / "s.toml").write_text('[graph]\nkind = "edgelist"\npath = "friends.csv"\n'
+                                     "[seeding]\nn_seeds = 1\n[run]\nsteps = 5\nreplicates = 1\n")
+    res = simulator.run(tmp_path / "s.toml")
+    assert res.n == 40
+    with pytest.raises(ConfigError, match="graph.format = 'xml' is not allowed"):
+        simulator.Scenario.from_dict({"graph": {"kind": "edgelist", "path": "x", "format": "xml"}})

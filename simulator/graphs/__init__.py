@@ -25,7 +25,13 @@ from simulator.graphs.generators import (
     watts_strogatz,
 )
 from simulator.graphs.graph import Graph
-from simulator.graphs.io import from_networkx, read_edgelist, to_networkx, write_edgelist
+from simulator.graphs.io import (
+    from_networkx,
+    read_edgelist,
+    read_graph_file,
+    to_networkx,
+    write_edgelist,
+)
 from simulator.graphs.memory import check_memory
 from simulator.graphs.stats import (
     clustering,
@@ -58,6 +64,7 @@ __all__ = [
     "local_clustering",
     "planted_partition",
     "read_edgelist",
+    "read_graph_file",
     "social",
     "stochastic_block",
     "to_networkx",

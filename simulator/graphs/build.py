@@ -15,7 +15,7 @@ from pathlib import Path
 from simulator.errors import ConfigError, GraphWarning
 from simulator.graphs import generators as gen
 from simulator.graphs.graph import Graph
-from simulator.graphs.io import read_edgelist
+from simulator.graphs.io import read_graph_file
 from simulator.params.graph import KINDS, GraphParams
 
 #: How far the built graph's mean degree may fall from the one asked before a warning.
@@ -93,5 +93,5 @@ def _build(params: GraphParams, seed: int, base_dir: str | os.PathLike | None) -
         path = Path(p.path)
         if not path.is_absolute() and base_dir is not None:
             path = Path(base_dir) / path
-        return read_edgelist(path)
+        return read_graph_file(path, p.format)
     raise ConfigError(f"graph.kind = {kind!r} is not allowed; allowed: {', '.join(KINDS)}")

@@ -50,6 +50,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "group_size": _CLUSTERED,
     "weak_share": _CLUSTERED,
     "path": ("edgelist",),
+    "format": ("edgelist",),
 }
 #: Keys of a configuration model that apply only to some distributions.
 _DIST_KEYS = {
@@ -86,6 +87,11 @@ class GraphParams(Section):
     group_size: int = param(8, low=3, high=1000, doc="clustered/social: members per friend group (a clique)")
     weak_share: float = param(0.25, low=0.0, high=1.0, doc="clustered/social: share of weak ties across groups")
     path: str | None = param(None, optional=True, doc="edgelist: file, relative to the scenario file")
+    format: str = param(
+        "auto", choices=("auto", "edgelist", "csv", "graphml", "gml", "gexf"),
+        doc="edgelist: the file's format (auto: by extension; .csv may have a source,target "
+        "header as Gephi and pandas write it; anything else is a 'u v' list, SNAP style)",
+    )
 
     def check(self) -> None:
         defaults = {f.name: f.default for f in dataclasses.fields(self)}

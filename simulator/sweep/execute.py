@@ -459,38 +459,51 @@ class _Dask:
         pending = {
             self.client.submit(run_chunk, c, pure=False) for c in itertools.islice(chunks, limit)
         }
-        without_workers_since = None
+        since = None  # when the cluster was first seen without workers
         while pending:
             try:
                 done, pending = wait(pending, timeout=WORKER_CHECK_SECONDS,
                                      return_when="FIRST_COMPLETED")
             except TimeoutError:  # nothing finished in WORKER_CHECK_SECONDS
-                done = set()
-            if not done:
-                if self.client.scheduler_info().get("workers"):
-                    without_workers_since = None
-                    continue
-                now = time.monotonic()
-                if without_workers_since is None:
-                    without_workers_since = now
-                    if self.cluster is None:
-                        print("virality sweep: the scheduler has no workers; waiting for some",
-                              file=sys.stderr)
-                elif self.cluster is not None and now - without_workers_since > NO_WORKERS_GRACE:
-                    raise ConfigError(
-                        "the local Dask cluster lost all its workers (killed, perhaps for "
-                        "memory); the finished runs are kept: run again with --resume, with "
-                        "fewer --workers or a smaller graph"
-                    )
+                since = self._check_served(since)
                 continue
-            without_workers_since = None
             for future in done:
-                result = future.result()
+                while True:
+                    # A finished chunk's result lives on its worker: if that worker is
+                    # gone, the result must be computed again, which needs a worker.
+                    try:
+                        result = future.result(timeout=WORKER_CHECK_SECONDS)
+                        break
+                    except TimeoutError:
+                        since = self._check_served(since)
+                since = None
                 future.release()
                 finished(*result)
                 nxt = next(chunks, None)
                 if nxt is not None:
                     pending.add(self.client.submit(run_chunk, nxt, pure=False))
+
+    def _check_served(self, since: float | None) -> float | None:
+        """While waiting: ``None`` if the cluster has workers, else since when it has had none.
+
+        Raises the one-line error once a local cluster has had none for
+        :data:`NO_WORKERS_GRACE` seconds.
+        """
+        if self.client.scheduler_info().get("workers"):
+            return None
+        now = time.monotonic()
+        if since is None:
+            if self.cluster is None:
+                print("virality sweep: the scheduler has no workers; waiting for some",
+                      file=sys.stderr)
+            return now
+        if self.cluster is not None and now - since > NO_WORKERS_GRACE:
+            raise ConfigError(
+                "the local Dask cluster lost all its workers (killed, perhaps for memory); "
+                "the finished runs are kept: run again with --resume, with fewer --workers "
+                "or a smaller graph"
+            )
+        return since
 
     def close(self) -> None:
         self.client.close()
