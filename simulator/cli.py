@@ -132,11 +132,14 @@ def cmd_run(args) -> int:
     import simulator
     from simulator.engine.results import default_out_dir
     from simulator.outputs import check_out_dir, replacing
+    from simulator.params.effects import without_effect
 
     _check_counts(args)
     scenario = _load(args)
     out = Path(args.out) if args.out else default_out_dir(scenario.name)
     check_out_dir(out, args.overwrite)
+    for sentence in without_effect(scenario):
+        print(f"virality: warning: {sentence}", file=sys.stderr)
     replicates = args.replicates or scenario.run.replicates
     bar, update = _progress(replicates, args.quiet, scenario.name)
     t0 = time.perf_counter()
@@ -166,6 +169,7 @@ def cmd_validate(args) -> int:
         check_threshold_memory,
         estimate_bytes,
     )
+    from simulator.params.effects import without_effect
     from simulator.state.metrics import PUBLIC_COLUMNS
 
     # The same refusals a run would give, before it is started.
@@ -179,6 +183,10 @@ def cmd_validate(args) -> int:
         if scenario.wom.contagion == "threshold":
             check_threshold_memory(scenario.graph.n,
                                    int(scenario.graph.n * scenario.graph.mean_degree))
+    for sentence in without_effect(scenario):
+        print(f"virality: warning: {sentence}", file=sys.stderr)
+    if args.resolved:
+        print(resolved(scenario), end="")
     print(
         f"{args.scenario}: ok ({scenario.graph.kind} graph, n={scenario.graph.n:,}, "
         f"mean_degree={degree:g}, about {est / 2**20:,.0f} MiB to build; "
@@ -188,6 +196,43 @@ def cmd_validate(args) -> int:
         + ")"
     )
     return 0
+
+
+def cmd_keys(args) -> int:
+    from simulator.params import SECTIONS
+    from simulator.params.reference import text
+
+    if args.section is not None and args.section not in SECTIONS:
+        from simulator.errors import suggest
+
+        raise ConfigError(f"section = {args.section!r} is not allowed{suggest(args.section, SECTIONS)}; "
+                          f"allowed: {', '.join(SECTIONS)}")
+    print(text(args.section), end="")
+    return 0
+
+
+def resolved(scenario) -> str:
+    """Every value of ``scenario`` as TOML, a ``# default`` beside those left at the default."""
+    import dataclasses
+
+    from simulator.params import SECTIONS
+
+    lines = []
+    for name, klass in SECTIONS.items():
+        lines.append(f"[{name}]")
+        section = getattr(scenario, name)
+        for f in dataclasses.fields(klass):
+            value = getattr(section, f.name)
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            shown = ("none" if value is None else str(value).lower() if isinstance(value, bool)
+                     else repr(value) if isinstance(value, str) else value)
+            note = "   # default" if value == default else ""
+            written = scenario.units.get(f"{name}.{f.name}")
+            if written:
+                note += f"   # written {written!r}"
+            lines.append(f"{f.name} = {shown}{note}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def cmd_not_yet(name: str):
@@ -211,10 +256,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check a scenario file without running it")
-    p.add_argument("scenario")
-    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE")
+    p = sub.add_parser(
+        "validate", help="check a scenario file without running it",
+        description="Check a scenario file as a run would (every key, the graph's and the "
+        "run's memory) without running it; warn about settings that have no effect.",
+        epilog="example: virality validate scenarios/crisis.toml --resolved\n"
+        "every key: virality keys, or docs/keys.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
+                   help="override a scenario value (repeatable), e.g. --set wom.p_positive=0.02")
+    p.add_argument("--resolved", action="store_true",
+                   help="print every value the run would use, marking those left at the default")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "keys", help="list every scenario key: meaning, default, allowed values, unit",
+        description="Every key a scenario file may set, with its default, allowed values, unit "
+        "and source (the same as docs/keys.md, generated from the code).",
+        epilog="example: virality keys wom",
+    )
+    p.add_argument("section", nargs="?", help="only this section (e.g. wom, feed, crisis)")
+    p.set_defaults(func=cmd_keys)
 
     # Commands that live with their layer register themselves; each module's
     # ``register(sub)`` must stay light (heavy imports inside the handlers).

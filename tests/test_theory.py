@@ -1,6 +1,6 @@
 """The exact reductions: independent cascade = bond percolation, and the Bass model.
 
-Reference numbers are in ``research/literature.md`` (sections 1 and 3); each
+Reference numbers are in ``docs/references.md`` (sections 1 and 3); each
 tolerance is explained next to it.
 """
 

@@ -46,7 +46,7 @@ STORIES = {
         "backfires: the followers lose the channel, complaints spread further (more "
         "negative word than silence), and net sentiment ends worst. The order, answer < "
         "silence < take-down in negative word, is the one the crisis literature reports "
-        "(research/literature.md, section 6.4).",
+        "(docs/references.md, section 6.4).",
     ),
     "half_hearted": (
         "A half-hearted presence",

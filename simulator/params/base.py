@@ -46,12 +46,19 @@ def param(
     choices: tuple | None = None,
     doc: str = "",
     optional: bool = False,
+    unit: str | None = None,
+    source: str = "",
 ) -> Any:
     """Declare a validated parameter field (use as a dataclass field default).
 
-    ``optional=True`` allows ``None`` besides the declared type.
+    ``optional=True`` allows ``None`` besides the declared type. ``unit`` names
+    what the number counts (the key reference infers the common ones from the
+    key's name, see :func:`simulator.params.reference.unit_of`); ``source`` is
+    the published anchor of the default, if it has one.
     """
     meta = {
+        "unit": unit,
+        "source": source,
         "low": low,
         "high": high,
         "low_open": low_open,

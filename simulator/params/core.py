@@ -57,7 +57,7 @@ class SeedingParams(Section):
 class WomParams(Section):
     """``[wom]``: how often word is spoken, and how much one word moves a listener.
 
-    Frequency and impact are separate knobs (literature §2.2): positive word is
+    Frequency and impact are separate knobs (``docs/references.md`` §2.2): positive word is
     about three times as frequent as negative in aggregate (East, Hammond &
     Wright 2007), while the impact of one message is roughly symmetric (East
     et al. 2008). "Unhappy customers tell ten people" is folklore. A dissatisfied
@@ -73,11 +73,13 @@ class WomParams(Section):
 
     SECTION = "wom"
     p_positive: float = param(
-        0.01, low=0.0, high=1.0, doc="per-friend, per-step probability a fan passes positive word"
+        0.01, low=0.0, high=1.0, doc="per-friend, per-step probability a fan passes positive word",
+        source="East, Hammond & Wright 2007: positive word about 3x as frequent as negative"
     )
     p_negative: float = param(
         0.015, low=0.0, high=1.0,
         doc="per-friend, per-step probability a detractor passes negative word",
+        source="Anderson 1998: the dissatisfied talk more than the satisfied",
     )
     talk_steps: int = param(
         3, low=1, high=1_000_000, doc="steps an agent keeps talking after it starts (then falls silent)"
@@ -85,10 +87,12 @@ class WomParams(Section):
     impact_positive: float = param(
         0.5, low=0.0, high=1.0,
         doc="probability one positive word persuades an unaware or undecided listener",
+        source="East, Hammond & Lomax 2008",
     )
     impact_negative: float = param(
         0.25, low=0.0, high=1.0,
         doc="probability one negative word persuades an unaware or undecided listener",
+        source="East, Hammond & Lomax 2008: bad word moves a listener less",
     )
     p_turn_negative: float = param(
         0.02, low=0.0, high=1.0, doc="probability one negative word turns a fan into a detractor"
@@ -113,6 +117,7 @@ class WomParams(Section):
         0.18, low=0.0, high=10**6,
         doc="threshold: mean share (fraction, <= 1) or number (count) of friends whose net "
         "word persuades (Watts 2002's example: 0.18)",
+        source="Watts 2002",
     )
     threshold_distribution: str = param(
         "fixed", choices=("fixed", "uniform", "normal"),
@@ -146,6 +151,7 @@ class MarketParams(Section):
     p_advertising: float = param(
         0.0, low=0.0, high=1.0,
         doc="per-step chance the brand's outside advertising wins an unaware agent (Bass p)",
+        source="Bass 1969; mean p = 0.03 per year (Sultan, Farley & Lehmann 1990)",
     )
     p_purchase: float = param(
         0.05, low=0.0, high=1.0, doc="per-step probability a fan who is not a customer buys"
@@ -154,6 +160,7 @@ class MarketParams(Section):
         0.9, low=0.0, high=1.0,
         doc="probability a new customer is satisfied; otherwise disappointed, turns negative "
         "and complains (Goldenberg et al. 2007)",
+        source="Goldenberg, Libai, Moldovan & Muller 2007",
     )
 
 

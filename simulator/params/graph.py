@@ -69,7 +69,8 @@ class GraphParams(Section):
 
     kind: str = param("social", choices=KINDS, doc="generator (edgelist reads graph.path)")
     n: int = param(10_000, low=1, high=2**31 - 1, doc="number of agents")
-    mean_degree: float = param(130.0, low=0.0, doc="mean number of friends (Facebook: 130)")
+    mean_degree: float = param(130.0, low=0.0, doc="mean number of friends (Facebook: 130)",
+                                source="Ugander, Karrer, Backstrom & Marlow 2011")
     distribution: str = param("lognormal", choices=DISTRIBUTIONS, doc="configuration: degree law")
     median: float | None = param(None, low=0.0, low_open=True, optional=True,
                                  doc="lognormal median degree (default: mean * 99/190, Facebook)")  # fmt: skip
@@ -77,7 +78,8 @@ class GraphParams(Section):
     k_min: int = param(1, low=1, doc="powerlaw: smallest degree")
     cutoff: float | None = param(None, low=0.0, low_open=True, optional=True,
                                  doc="powerlaw: exponential cutoff degree")  # fmt: skip
-    max_degree: int = param(5000, low=1, doc="degree cap (Facebook: 5000)")
+    max_degree: int = param(5000, low=1, doc="degree cap (Facebook: 5000)",
+                          source="Facebook's friend limit")
     rewire: float = param(0.1, low=0.0, high=1.0, doc="watts_strogatz: rewiring probability")
     m: int | None = param(None, low=1, optional=True, doc="holme_kim: edges per new node (default mean_degree/2)")
     p_triad: float = param(0.5, low=0.0, high=1.0, doc="holme_kim: triad-closure probability")

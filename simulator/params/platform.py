@@ -36,7 +36,8 @@ class FeedParams(Section):
         doc="all (layer off: everything is seen), chronological (newest first), random, or "
         "engagement (likes x quality x recency, SimSoM)",
     )
-    attention: int = param(15, low=1, high=10_000, doc="items an agent sees per step (SimSoM alpha = 15)")
+    attention: int = param(15, low=1, high=10_000, doc="items an agent sees per step (SimSoM alpha = 15)",
+                           source="Truong, Lou, Flammini & Menczer 2024 (SimSoM)")
     attention_sigma: float = param(
         0.0, low=0.0, high=3.0, doc="heterogeneity: attention x lognormal(0, sigma) per agent"
     )
@@ -48,7 +49,8 @@ class FeedParams(Section):
         1.0, low=0.0, high=5.0, doc="spread (log-sd) of the background items' engagement scores"
     )
     recency_decay: float = param(
-        0.4, low=0.0, high=10.0, doc="rank factor exp(-decay * age^0.4); 0 turns decay off"
+        0.4, low=0.0, high=10.0, doc="rank factor exp(-decay * age^0.4); 0 turns decay off",
+        source="SimSoM, after Wu & Huberman 2007"
     )
     max_age: int = param(7, low=0, high=100_000, doc="steps after which an item leaves the feed")
     amplification: float = param(
@@ -93,7 +95,8 @@ class FollowerParams(Section):
         0.002, low=0.0, high=1.0, doc="probability a follower seeing a post turns the bell on"
     )
     p_unfollow: float = param(
-        0.0025, low=0.0, high=1.0, doc="base per-step unfollow hazard (Kwak et al. 2011: 0.12 in 51 days)"
+        0.0025, low=0.0, high=1.0, doc="base per-step unfollow hazard (Kwak et al. 2011: 0.12 in 51 days)",
+        source="Kwak, Moon & Lee 2011"
     )
     expected_quality: float = param(
         0.6, low=0.0, high=1.0, doc="the content quality followers are used to (from other pages)"
@@ -200,7 +203,7 @@ RESPONSES = ("silent", "respond", "take_down")
 class CrisisParams(Section):
     """``[crisis]``: a service failure, the brand's monitoring, and its response.
 
-    Defaults from the crisis literature (research/literature.md, section 6):
+    Defaults from the crisis literature (docs/references.md, section 6):
     69% of answered complainers feel more favourable (Huang et al. 2018, HBR),
     so ``p_win_back`` = 0.5 is an answer that wins back about half of them;
     taking a page down backfires (the Streisand effect, Nestle 2010), so
