@@ -28,8 +28,28 @@ COMMAND_MODULES = (
 )
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wraps the description's paragraphs; keeps the example lines (indented) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        out = []
+        for line in text.splitlines():
+            if not line.strip() or line.startswith("  ") or line.endswith(":"):
+                out.append(indent + line)
+            else:
+                out.append(textwrap.fill(line, width, initial_indent=indent,
+                                         subsequent_indent=indent))
+        return "\n".join(out)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports errors in the project's one-line form (exit 2)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         raise ConfigError(message)
@@ -252,7 +272,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"virality {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    p = sub.add_parser("run", help="run a scenario: time series, summary, plots")
+    p = sub.add_parser(
+        "run", help="run a scenario: time series, summary, plots",
+        description="Run a scenario's replicates and write OUT/timeseries.csv (every series, "
+        "every step, every replicate), OUT/summary.json (final metrics with 95% intervals, "
+        "the parameters and seeds that reproduce them) and OUT/curves.png; print the table.",
+        epilog="examples:\n"
+        "  virality run scenarios/quickstart.toml\n"
+        "  virality run scenarios/quickstart.toml --set wom.p_negative=0.04 --replicates 20\n"
+        "  virality run my.toml --set 'market.p_advertising=0.03 per year' --out results/mine\n"
+        "every key: virality keys, or docs/keys.md",
+    )
     _add_run_options(p)
     p.set_defaults(func=cmd_run)
 
@@ -262,7 +292,6 @@ def build_parser() -> argparse.ArgumentParser:
         "run's memory) without running it; warn about settings that have no effect.",
         epilog="example: virality validate scenarios/crisis.toml --resolved\n"
         "every key: virality keys, or docs/keys.md",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",

@@ -59,13 +59,19 @@ def _panel(ax, ts: pd.DataFrame, columns: list[str], n: int, title: str, color=N
     ax.legend(loc="best", fontsize=8)
 
 
-def plot_curves(ts: pd.DataFrame, n: int, path: str | Path, title: str = "") -> Path:
-    """Opinion curves and talk curves with uncertainty bands, saved as PNG."""
+def curves_figure(ts: pd.DataFrame, n: int, title: str = ""):
+    """Opinion curves and talk curves with uncertainty bands (a matplotlib Figure)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     _panel(axes[0], ts, ["n_aware", "n_positive", "n_negative", "n_customers"], n, "opinion")
     _panel(axes[1], ts, ["n_talking_positive", "n_talking_negative"], n, "who is talking")
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def plot_curves(ts: pd.DataFrame, n: int, path: str | Path, title: str = "") -> Path:
+    """:func:`curves_figure`, saved as PNG."""
+    fig = curves_figure(ts, n, title)
     path = Path(path)
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -192,3 +192,15 @@ def test_runs_too_big_for_memory_are_refused_before_they_start(tmp_path, capsys,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and fragment in err[0] and "lower " in err[0]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "compare", "sweep", "viz", "animate",
+                                     "keys"])
+def test_every_command_has_a_description_and_an_example(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    usage, _, rest = out.partition("\n\n")
+    assert rest.strip() and not rest.startswith("positional")  # a description paragraph
+    assert "example" in out and f"virality {command}" in out.split("example", 1)[1]
+    assert max(len(line) for line in out.splitlines()) <= 100

@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "with common random numbers: the same seed, streams and graph for every variant. "
         "Writes DIR/<variant>/ as 'virality run' does, DIR/comparison.csv and two "
         "comparison plots; --report adds DIR/report.md and DIR/report.html.",
+        epilog='examples:\n  virality compare scenarios/crisis.toml --report\n  virality compare scenarios/adoption_strategies.toml --variants spontaneous,late --replicates 20\nscenario files: docs/keys.md (every key), scenarios/ (commented examples)',
     )
     _add_run_options(p)
     p.add_argument(

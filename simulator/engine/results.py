@@ -144,6 +144,27 @@ class Results:
     elapsed: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def plot(self, path: str | Path | None = None, title: str | None = None):
+        """The opinion and talk curves with their bands across replicates.
+
+        Returns the matplotlib Figure (shown inline in a notebook); with ``path``
+        it is also saved there (PNG, SVG or PDF, by the extension).
+
+        >>> import simulator
+        >>> res = simulator.run({"graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 6},
+        ...                      "run": {"steps": 5, "replicates": 2}})
+        >>> fig = res.plot()
+        >>> [ax.get_title() for ax in fig.axes]
+        ['opinion', 'who is talking']
+        """
+        from simulator.plots import curves_figure
+
+        fig = curves_figure(self.timeseries, self.n,
+                            self.scenario.name if title is None else title)
+        if path is not None:
+            fig.savefig(Path(path), dpi=110)
+        return fig
+
     @property
     def summary(self) -> dict[str, Any]:
         metrics = [c for c in self.finals.columns if c != "replicate"]

@@ -16,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run every design point x replicate of an experiment file; write "
         "DIR/results.parquet (one row per run), DIR/metadata.json and, with --series, "
         "DIR/series.parquet.",
+        epilog='examples:\n  virality sweep experiments/smoke_sweep.toml --out results/smoke\n  virality sweep EXP.toml --out DIR --resume          # after Ctrl+C or a crash\n  virality sweep EXP.toml --scheduler tcp://HOST:8786 # a running Dask cluster\nexperiment files: experiments/README.md',
     )
     p.add_argument("experiment", help="experiment TOML file")
     p.add_argument(

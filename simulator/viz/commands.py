@@ -34,6 +34,7 @@ def register(sub) -> None:
         "viz", help="open the classroom web page (Mesa SolaraViz)",
         description="Serve the classroom page: the friend graph coloured by opinion, a live "
         "chart, sliders for the lesson's parameters, Play / Step / Reset.",
+        epilog="example:\n  virality viz                  # then open http://localhost:8765\n  virality viz scenarios/classroom.toml --port 0\nfor teachers: the README's 'In class in five minutes'",
     )
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
                    help=f"scenario TOML file (default: {DEFAULT_SCENARIO})")
@@ -48,6 +49,7 @@ def register(sub) -> None:
         "animate", help="write the spreading network as a GIF (or MP4)",
         description="Step the scenario and write the network picture of every step to a GIF "
         "(Pillow) or an MP4 (needs ffmpeg).",
+        epilog='example:\n  virality animate scenarios/classroom.toml --out spread.gif --steps 40',
     )
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--out", default="spread.gif", help="output file, .gif or .mp4 (default: spread.gif)")
