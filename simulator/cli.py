@@ -99,12 +99,51 @@ def _check_counts(args) -> None:
             check_run_value(name, v, f"--{name}")
 
 
+#: Without a terminal (a log, a CI job), a progress line at most this often (seconds).
+LOG_EVERY = 10.0
+
+
+class _LogProgress:
+    """Progress for a log: plain lines on stderr, the phase first, then replicates done
+    at most every :data:`LOG_EVERY` seconds, and the last one."""
+
+    def __init__(self, total: int, desc: str) -> None:
+        self.total, self.desc = total, desc
+        self.t0 = self.last = time.perf_counter()
+
+    def __enter__(self) -> _LogProgress:
+        print(f"virality: {self.desc}: building the graph (the first run also compiles)",
+              file=sys.stderr, flush=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, done: int, _total: int) -> None:
+        now = time.perf_counter()
+        if done == self.total or now - self.last >= LOG_EVERY or done == 1:
+            self.last = now
+            print(f"virality: {self.desc}: replicate {done}/{self.total} "
+                  f"({now - self.t0:.0f} s)", file=sys.stderr, flush=True)
+
+
 def _progress(total: int, quiet: bool, desc: str):
+    """``(context, update)``: a bar in a terminal, plain lines in a log, nothing if quiet.
+
+    The bar's label says the phase: the graph is built (and the kernels compiled
+    on a first run) before the first replicate ends.
+    """
+    if not quiet and not sys.stderr.isatty():
+        log = _LogProgress(total, desc)
+        return log, log.update
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=desc, unit="rep", disable=quiet or None, file=sys.stderr)
+    bar = tqdm(total=total, desc=f"{desc} (building the graph)", unit="rep",
+               disable=quiet or None, file=sys.stderr)
 
     def update(done: int, _total: int) -> None:
+        if bar.n == 0 and done > 0:
+            bar.set_description(desc, refresh=False)
         bar.update(done - bar.n)
 
     return bar, update
@@ -167,6 +206,8 @@ def cmd_run(args) -> int:
         res = simulator.run(
             scenario, seed=args.seed, replicates=args.replicates, steps=args.steps, progress=update
         )
+    if not args.quiet and not sys.stderr.isatty():
+        print(f"virality: {scenario.name}: writing {out}", file=sys.stderr, flush=True)
     with replacing(out, args.overwrite) as fresh:
         paths = write_run_outputs(res, fresh, plots=not args.no_plots)
     paths = {kind: out / path.name for kind, path in paths.items()}

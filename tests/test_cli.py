@@ -204,3 +204,18 @@ def test_every_command_has_a_description_and_an_example(command, capsys):
     assert rest.strip() and not rest.startswith("positional")  # a description paragraph
     assert "example" in out and f"virality {command}" in out.split("example", 1)[1]
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_without_a_terminal_progress_is_plain_lines_with_phases(tmp_path):
+    """A log or CI job sees what is happening: the phase, replicates done, the writing."""
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(IC), "--replicates", "3", "--set",
+         "graph.n=1000", "--out", str(out), "--no-plots"],
+        capture_output=True, text=True, check=True)
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].endswith("building the graph (the first run also compiles)")
+    assert any(line.endswith(("replicate 3/3 (0 s)", "replicate 3/3 (1 s)")) or
+               "replicate 3/3" in line for line in lines)
+    assert lines[-1] == f"virality: independent_cascade: writing {out}"
+    assert "\r" not in proc.stderr  # no bar redraws in a log
