@@ -215,8 +215,11 @@ def test_variants_option_picks_and_orders(tmp_path, capsys):
     assert len(pd.read_csv(out / "early" / "timeseries.csv")) == 2 * 13
     printed = capsys.readouterr().out
     lines = printed.splitlines()
-    assert any(line.startswith("never ") for line in lines)
-    assert "95% interval" in printed and "reach" in printed
+    header = next(line for line in lines if line.startswith("variant "))
+    assert header.split()[1:] == ["never", "early"]  # the variants in the order asked
+    assert any(line.startswith("reach ") for line in lines)
+    assert "95% interval" in printed
+    assert max(len(line) for line in lines if not line.startswith("wrote ")) <= 100
 
 
 def test_set_applies_to_the_base_before_variants(tmp_path):

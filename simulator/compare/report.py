@@ -58,9 +58,18 @@ def outcome_table(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(cells, index=pd.Index(table["variant"], name="variant"))
 
 
-def format_comparison(comparison: Comparison) -> str:
-    """The terminal table: one row per variant, key outcomes with 95% intervals."""
-    return outcome_table(comparison).to_string() + "\n(mean [95% interval] over replicates)"
+def format_comparison(comparison: Comparison, width: int = 100) -> str:
+    """The terminal table: one row per outcome, one column per variant (mean and 95%
+    interval), in blocks of as many variants as fit in ``width`` columns."""
+    table = outcome_table(comparison).T  # outcomes down, variants across
+    table.index.name = "outcome"
+    label = max(len(str(i)) for i in table.index) + 2
+    cell = max(max(len(str(v)) for v in table.to_numpy().ravel()),
+               max(len(str(c)) for c in table.columns)) + 2
+    per_block = max(1, (width - label) // cell)
+    blocks = [table.iloc[:, k:k + per_block].to_string()
+              for k in range(0, table.shape[1], per_block)]
+    return "\n\n".join(blocks) + "\n(mean [95% interval] over replicates)"
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:
