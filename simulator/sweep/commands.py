@@ -63,8 +63,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         ran = meta["runs_done"] - session["runs_at_start"]
         print(
             f"{exp.name}: {meta['runs_done']} runs ({exp.n_points} points x {exp.replicates} "
-            f"replicates; {ran} run now on {session['mode']}, {session['workers']} worker(s)) "
+            f"replicates; {ran} of them run now {_where(session)}) "
             f"in {time.perf_counter() - t0:.1f} s -> {out / 'results.parquet'}",
             file=sys.stdout,
         )
     return 0
+
+
+def _where(session: dict) -> str:
+    """Where the runs ran, in words: "this process", "a local cluster of 2 workers" ..."""
+    workers = session["workers"]
+    plural = "worker" if workers == 1 else "workers"
+    if session["mode"] == "local":
+        return f"on a local Dask cluster of {workers} {plural}"
+    if session["mode"].startswith("scheduler"):
+        return f"on {workers} {plural} of the Dask {session['mode']}"
+    return "in this process"
