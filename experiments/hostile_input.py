@@ -290,6 +290,49 @@ def cases() -> list[Case]:
                                     'kind = "configuration"\ndistribution = "powerlaw"\nn = 2000\n'
                                     'exponent = 1.0')))
 
+    # --- time units, threshold contagion, graph files ---------------------------------------
+    u = "units, contagion, files"
+    for label, text, frag in [
+        ("rate per fortnight", "[market]\np_advertising = '0.03 per fortnight'\n",
+         "units: hour, day, week, month, year"),
+        ("negative rate", "[market]\np_purchase = '-1 per day'\n", "a rate >= 0"),
+        ("rate on a key that is not a rate", "[market]\nsatisfaction = '0.5 per day'\n",
+         "rates with a unit are allowed for"),
+        ("duration shorter than a step", "[run]\nstep = 'week'\n", "shorter than one step"),
+        ("a word for a number of steps", "[crisis]\nstep = 3\n[feed]\nmax_age = 'a week'\n", "feed.max_age"),
+        ("fraction threshold above 1", "[seeding]\nn_seeds = 1\n[brand]\n", ""),
+    ]:
+        if label == "duration shorter than a step":
+            files = replace_in_small("steps = 20", 'step = "week"\nsteps = "3 days"')
+        elif label == "fraction threshold above 1":
+            files = replace_in_small("p_positive = 0.05",
+                                     'p_positive = 0.05\ncontagion = "threshold"\nthreshold = 1.5')
+            frag = "for threshold_kind = 'fraction'"
+        else:
+            files = scenario_with("\n" + text)
+        add(Case(u, label, ["validate", *S], fragment=frag, files=files))
+    add(Case(u, "a year of weekly steps", ["run", *S, *PLAIN, "--out", "{d}/o"],
+             "work", files=replace_in_small("steps = 20", 'step = "week"\nsteps = "1 year"')))
+    add(Case(u, "threshold contagion, normal thresholds", ["run", *S, *PLAIN, "--out", "{d}/o"],
+             "work", files=replace_in_small("p_positive = 0.05", 'p_positive = 0.5\n'
+                                            'contagion = "threshold"\nthreshold = 0.1\n'
+                                            'threshold_distribution = "normal"\n'
+                                            'threshold_spread = 0.3')))
+    csv_small = SMALL.replace('kind = "erdos_renyi"\nn = 2000\nmean_degree = 10',
+                              'kind = "edgelist"\npath = "g.csv"')
+    add(Case(u, "CSV with a Gephi header", ["run", *S, *PLAIN, "--out", "{d}/o"], "work",
+             files={"s.toml": csv_small, "g.csv": "Source,Target,Weight\n" + "".join(
+                 f"a{i},a{(i + 1) % 50},1.0\n" for i in range(50))}))
+    add(Case(u, "CSV with only its header", ["run", *S, *PLAIN, "--out", "{d}/o"],
+             fragment="no edges found", files={"s.toml": csv_small, "g.csv": "source,target\n"}))
+    add(Case(u, "broken GraphML", ["run", *S, *PLAIN, "--out", "{d}/o"],
+             fragment="not a readable graphml file",
+             files={"s.toml": csv_small.replace("g.csv", "g.graphml"),
+                    "g.graphml": "<graphml><graph"}))
+    add(Case(u, "unknown graph format", ["validate", *S], fragment="graph.format = 'xls'",
+             files={"s.toml": csv_small.replace('path = "g.csv"', 'path = "g.csv"\nformat = "xls"'),
+                    "g.csv": "a,b\n"}))
+
     # --- the command line ----------------------------------------------------------------
     cl = "command line"
     base = ["run", *S, *PLAIN, "--out", "{d}/o"]
