@@ -200,6 +200,7 @@ def cmd_run(args) -> int:
     for sentence in without_effect(scenario):
         print(f"virality: warning: {sentence}", file=sys.stderr)
     replicates = args.replicates or scenario.run.replicates
+    check_run_size(scenario, replicates, args.steps or scenario.run.steps)
     bar, update = _progress(replicates, args.quiet, scenario.name)
     t0 = time.perf_counter()
     with bar:
@@ -221,22 +222,24 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_validate(args) -> int:
-    scenario = _load(args)
-    from simulator.graphs.memory import (
-        check_memory,
-        check_run_memory,
-        check_sponsored_memory,
-        check_threshold_memory,
-        estimate_bytes,
-    )
-    from simulator.params.effects import without_effect
+def check_run_size(scenario, replicates: int, steps: int) -> None:
+    """The run's own memory refusals (series, sponsored buffers), before any progress is
+    shown, so a refused run prints its one line and nothing else."""
+    from simulator.graphs.memory import check_run_memory, check_sponsored_memory
     from simulator.state.metrics import PUBLIC_COLUMNS
 
-    # The same refusals a run would give, before it is started.
-    check_run_memory(scenario.run.replicates, scenario.run.steps, len(PUBLIC_COLUMNS) + 2)
+    check_run_memory(replicates, steps, len(PUBLIC_COLUMNS) + 2)
     if scenario.paid.active:
         check_sponsored_memory(scenario.paid.sponsored_per_step)
+
+
+def cmd_validate(args) -> int:
+    scenario = _load(args)
+    from simulator.graphs.memory import check_memory, check_threshold_memory, estimate_bytes
+    from simulator.params.effects import without_effect
+
+    # The same refusals a run would give, before it is started.
+    check_run_size(scenario, scenario.run.replicates, scenario.run.steps)
     est = estimate_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
     degree = scenario.graph.n - 1 if scenario.graph.kind == "complete" else scenario.graph.mean_degree
     if scenario.graph.kind != "edgelist":   # an edge list's size is known once it is read

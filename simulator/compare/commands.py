@@ -71,7 +71,7 @@ def reproducing_command(args: argparse.Namespace, comparison) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from simulator.cli import _check_counts, _load, _progress, write_run_outputs
+    from simulator.cli import _check_counts, _load, _progress, check_run_size, write_run_outputs
     from simulator.compare.variants import compare, select_variants, variant_scenarios
     from simulator.engine.results import default_out_dir
     from simulator.outputs import check_out_dir, replacing
@@ -83,6 +83,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out_dir(scenario.name)
     check_out_dir(out, args.overwrite)
     replicates = args.replicates or scenario.run.replicates
+    for name in names:
+        check_run_size(scenario.variant(name), replicates, args.steps or scenario.run.steps)
     bar, update = _progress(len(names) * replicates, args.quiet, scenario.name)
     t0 = time.perf_counter()
     with bar:
