@@ -150,6 +150,8 @@ class Results:
         Returns the matplotlib Figure (shown inline in a notebook); with ``path``
         it is also saved there (PNG, SVG or PDF, by the extension).
 
+        Examples
+        --------
         >>> import simulator
         >>> res = simulator.run({"graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 6},
         ...                      "run": {"steps": 5, "replicates": 2}})
