@@ -165,14 +165,24 @@ def twin_holme_kim(n: int, m: int, p_triad: float, key: int):
     return twin_edges_to_csr(src, dst, n)
 
 
-def twin_group_edges(members, seg, group_size: int, n: int):
-    """Every group (consecutive chunk of a community's memberships) as a clique."""
+def twin_group_edges(members, seg, sizes, n: int):
+    """Every group (consecutive chunk of a community's memberships) as a clique.
+
+    ``sizes`` is one size for all, or each node's: a group then starts at its
+    first member's size, shortened to the smallest size among those it takes.
+    """
+    if isinstance(sizes, int):
+        sizes = [sizes] * n
     nbrs = [set() for _ in range(n)]
     for c in range(len(seg) - 1):
-        for g0 in range(int(seg[c]), int(seg[c + 1]), group_size):
-            group = [int(x) for x in members[g0 : min(g0 + group_size, int(seg[c + 1]))]]
+        g0, end = int(seg[c]), int(seg[c + 1])
+        while g0 < end:
+            window = [int(x) for x in members[g0 : min(g0 + sizes[members[g0]], end)]]
+            size = max(min(sizes[m] for m in window), 2)
+            group = [int(x) for x in members[g0 : min(g0 + size, end)]]
             for a in group:
                 nbrs[a].update(b for b in group if b != a)
+            g0 += len(group)
     return nbrs
 
 

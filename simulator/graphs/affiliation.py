@@ -22,7 +22,7 @@ from simulator.rng import key_for, randint, uniform
 
 
 @njit(cache=True, parallel=True)
-def split_ties(degrees, group_size, weak_share, key, n_groups, n_weak):
+def split_ties(degrees, sizes, weak_share, key, n_groups, n_weak):
     """Split each target degree into group memberships and weak-tie stubs.
 
     Both parts are rounded stochastically so their means are exact:
@@ -33,8 +33,8 @@ def split_ties(degrees, group_size, weak_share, key, n_groups, n_weak):
     ----------
     degrees : ndarray of int64, shape (n,)
         Target degrees.
-    group_size : int
-        ``s``, members per group (>= 2).
+    sizes : ndarray of int64, shape (n,)
+        ``s``, the size of the groups each node joins (>= 2).
     weak_share : float
         ``w``, share of each degree spent on weak ties.
     key : uint64
@@ -44,7 +44,7 @@ def split_ties(degrees, group_size, weak_share, key, n_groups, n_weak):
     """
     for i in prange(degrees.size):
         state = key_for(key, i, 1)
-        strong = degrees[i] * (1.0 - weak_share) / (group_size - 1)
+        strong = degrees[i] * (1.0 - weak_share) / (sizes[i] - 1)
         g = np.int64(np.floor(strong))
         u, state = uniform(state)
         if u < strong - g:
@@ -77,40 +77,57 @@ def shuffle_segments(stubs, seg, key):
             stubs[a + j] = tmp
 
 
+@njit(cache=True, inline="always")
+def _group_end(members, sizes, g0, end):
+    """Where the group starting at ``g0`` ends: its first member's size, shortened to the
+    smallest size among the members it would take (so nobody gets more strong ties
+    than planned; the weak ties make up what is missing). With one size for all, the
+    groups are the consecutive runs of ``s``."""
+    s = sizes[members[g0]]
+    g1 = min(g0 + s, end)
+    for x in range(g0 + 1, g1):
+        s = min(s, sizes[members[x]])
+    return min(g0 + max(s, 2), end)
+
+
 @njit(cache=True, parallel=True)
-def count_group_ends(members, seg, group_size, counts):
+def count_group_ends(members, seg, sizes, counts):
     """Add each member's clique friends to ``counts`` (repeats of itself skipped).
 
     Parameters
     ----------
     members : ndarray of int32
-        Shuffled memberships; community ``c`` owns ``members[seg[c]:seg[c+1]]``,
-        cut into consecutive groups of ``group_size`` (the last may be smaller).
+        Ordered memberships; community ``c`` owns ``members[seg[c]:seg[c+1]]``,
+        cut into consecutive groups, each of the size its first member joins
+        (``sizes[members[g0]]``; the last may be smaller).
     seg : ndarray of int64, shape (C + 1,)
-    group_size : int
+    sizes : ndarray of int64, shape (n,)
     counts : ndarray of int64, shape (n,)
         Accumulated in place (each community touches only its own nodes).
     """
     for c in prange(seg.size - 1):
-        for g0 in range(seg[c], seg[c + 1], group_size):
-            g1 = min(g0 + group_size, seg[c + 1])
+        g0 = seg[c]
+        while g0 < seg[c + 1]:
+            g1 = _group_end(members, sizes, g0, seg[c + 1])
             for x in range(g0, g1):
                 a = members[x]
                 for y in range(g0, g1):
                     if members[y] != a:
                         counts[a] += 1
+            g0 = g1
 
 
 @njit(cache=True, parallel=True)
-def scatter_groups(members, seg, group_size, cursor, indices):
+def scatter_groups(members, seg, sizes, cursor, indices):
     """Write every group as a clique into its members' rows (one task per community).
 
     Same loops as :func:`count_group_ends`; ``cursor`` (int64, shape (n,)) holds
     each row's next free slot and is advanced in place.
     """
     for c in prange(seg.size - 1):
-        for g0 in range(seg[c], seg[c + 1], group_size):
-            g1 = min(g0 + group_size, seg[c + 1])
+        g0 = seg[c]
+        while g0 < seg[c + 1]:
+            g1 = _group_end(members, sizes, g0, seg[c + 1])
             for x in range(g0, g1):
                 a = members[x]
                 for y in range(g0, g1):
@@ -118,6 +135,7 @@ def scatter_groups(members, seg, group_size, cursor, indices):
                     if b != a:
                         indices[cursor[a]] = b
                         cursor[a] += 1
+            g0 = g1
 
 
 @njit(cache=True, parallel=True)
@@ -157,3 +175,59 @@ def copy_rows(indptr, indices, new_indptr, new_indices, cursor):
             new_indices[w] = indices[k]
             w += 1
         cursor[i] = w
+
+
+@njit(cache=True, parallel=True)
+def order_by_noisy_degree(stubs, seg, log_degree, sigma, key, buckets, out):
+    """Order each segment's memberships into rounds, each round by noisy degree, into ``out``.
+
+    Groups are consecutive runs of memberships, so ordering them by degree puts
+    people with many friends in groups with others who have many: degree
+    assortativity, as in Facebook's graph (Ugander et al. 2011). A person's
+    ``r``-th membership goes to round ``r``, so a round holds each person at
+    most once (no one joins a group twice); within a round memberships are
+    ordered by ``log degree + sigma * N(0, 1)`` (one draw per membership,
+    from ``key_for(key, c, 3)``), the noise setting how strong the mixing
+    by degree is. A counting sort over (round, ``buckets`` levels) keeps it
+    linear; within a level the earlier, shuffled order stays.
+    """
+    n = log_degree.size
+    seen = np.zeros(n, np.int64)  # memberships met so far; communities own disjoint nodes
+    for c in prange(seg.size - 1):
+        a = seg[c]
+        b = seg[c + 1]
+        if b - a < 2:
+            for p in range(a, b):
+                out[p] = stubs[p]
+            continue
+        state = key_for(key, c, 3)
+        score = np.empty(b - a)
+        rnd = np.empty(b - a, np.int64)
+        lo = np.inf
+        hi = -np.inf
+        rounds = 0
+        for p in range(a, b):
+            u1, state = uniform(state)
+            u2, state = uniform(state)
+            z = np.sqrt(-2.0 * np.log(max(u1, 1e-300))) * np.cos(2.0 * np.pi * u2)
+            v = log_degree[stubs[p]] + sigma * z
+            score[p - a] = v
+            lo = min(lo, v)
+            hi = max(hi, v)
+            r = seen[stubs[p]]
+            seen[stubs[p]] = r + 1
+            rnd[p - a] = r
+            rounds = max(rounds, r + 1)
+        width = (hi - lo) / buckets if hi > lo else 1.0
+        counts = np.zeros(rounds * buckets + 1, np.int64)
+        level = np.empty(b - a, np.int64)
+        for q in range(b - a):
+            k = rnd[q] * buckets + min(np.int64((score[q] - lo) / width), buckets - 1)
+            level[q] = k
+            counts[k + 1] += 1
+        for k in range(rounds * buckets):
+            counts[k + 1] += counts[k]
+        for q in range(b - a):
+            k = level[q]
+            out[a + counts[k]] = stubs[a + q]
+            counts[k] += 1

