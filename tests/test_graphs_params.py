@@ -45,7 +45,7 @@ def test_every_kind_builds_from_its_table(table):
         ({"n": 100, "mean_degree": 100}, "graph.mean_degree = 100 is not allowed; it must be below graph.n = 100"),
         ({"kind": "erdos_renyi", "rewire": 0.2}, "graph.rewire = 0.2 applies only to kind = 'watts_strogatz'"),
         ({"kind": "social", "mixing": 0.3}, "applies only to kind = 'stochastic_block'"),
-        ({"kind": "erdos_renyi", "group_size": 5}, "applies only to kind = 'social' or 'clustered'"),
+        ({"kind": "erdos_renyi", "group_size": 5}, "applies only to kind = 'clustered'"),
         ({"kind": "edgelist"}, "graph.path is required when graph.kind = 'edgelist'"),
         ({"kind": "social", "path": "g.txt"}, "graph.path = 'g.txt' applies only to kind = 'edgelist'"),
         ({"kind": "edgelist", "path": "g.txt", "n": 5}, "graph.n = 5 does not apply to kind = 'edgelist'"),

@@ -61,14 +61,14 @@ def _build(params: GraphParams, seed: int, base_dir: str | os.PathLike | None) -
     clustered_kw = {
         "median": p.median,
         "max_degree": p.max_degree,
-        "group_size": p.group_size,
-        "weak_share": p.weak_share,
         "communities": p.communities,
     }
+    if p.weak_share is not None:
+        clustered_kw["weak_share"] = p.weak_share
     if kind == "social":
         return gen.social(p.n, p.mean_degree, seed, **clustered_kw)
     if kind == "clustered":
-        return gen.clustered(p.n, p.mean_degree, seed, **clustered_kw)
+        return gen.clustered(p.n, p.mean_degree, seed, group_size=p.group_size, **clustered_kw)
     if kind == "erdos_renyi":
         return gen.erdos_renyi(p.n, p.mean_degree, seed)
     if kind == "configuration":

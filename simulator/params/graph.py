@@ -47,7 +47,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "p_triad": ("holme_kim",),
     "communities": ("stochastic_block", *_CLUSTERED),
     "mixing": ("stochastic_block",),
-    "group_size": _CLUSTERED,
+    "group_size": ("clustered",),
     "weak_share": _CLUSTERED,
     "path": ("edgelist",),
     "format": ("edgelist",),
@@ -86,8 +86,12 @@ class GraphParams(Section):
     communities: int | None = param(None, low=1, optional=True,
                                     doc="number of communities (default one per 10,000 agents)")  # fmt: skip
     mixing: float = param(0.1, low=0.0, high=1.0, doc="stochastic_block: share of edges between communities")
-    group_size: int = param(8, low=3, high=1000, doc="clustered/social: members per friend group (a clique)")
-    weak_share: float = param(0.25, low=0.0, high=1.0, doc="clustered/social: share of weak ties across groups")
+    group_size: int = param(8, low=3, high=1000,
+                            doc="clustered: members per friend group (a clique); social's "
+                            "groups grow with their members' degree")  # fmt: skip
+    weak_share: float | None = param(None, low=0.0, high=1.0, optional=True,
+                                     doc="clustered/social: share of weak ties across groups "
+                                     "(default: clustered 0.25, social 0.15)")  # fmt: skip
     path: str | None = param(None, optional=True, doc="edgelist: file, relative to the scenario file")
     format: str = param(
         "auto", choices=("auto", "edgelist", "csv", "graphml", "gml", "gexf"),
