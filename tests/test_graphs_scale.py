@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import psutil
 import pytest
 
@@ -56,5 +57,10 @@ def test_social_million_agents_mean_degree_130():
     assert peak <= 3 * g.nbytes
     assert abs(g.mean_degree - 130) / 130 < 0.01
     assert csr_problems(g.indptr, g.indices) == []
-    # 10,000 sampled nodes: se about 0.002 (see simulator.graphs.stats).
-    assert 0.1 <= clustering(g, sample=10_000, seed=0) <= 0.2
+    # 10,000 sampled nodes: se about 0.002 (see simulator.graphs.stats). Mean local
+    # clustering over everyone; at degree 90-110 it is 0.15 (Facebook 0.14, G3), see
+    # experiments/facebook_graph.py.
+    assert 0.1 <= clustering(g, sample=10_000, seed=0) <= 0.25
+    deg = g.degrees()
+    rows = np.repeat(np.arange(g.n), deg)
+    assert np.corrcoef(deg[rows], deg[g.indices])[0, 1] > 0.15  # G6: Facebook about 0.23
