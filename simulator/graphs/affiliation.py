@@ -231,3 +231,29 @@ def order_by_noisy_degree(stubs, seg, log_degree, sigma, key, buckets, out):
             k = level[q]
             out[a + counts[k]] = stubs[a + q]
             counts[k] += 1
+
+
+@njit(cache=True, parallel=True)
+def merge_sorted_rows(indptr, indices, add_ptr, add_idx, out_ptr, out_idx, kept):
+    """Merge each sorted row of ``indices`` with the sorted row of ``add_idx`` into
+    ``out_idx`` (row ``i`` from ``out_ptr[i]``), keeping each neighbour once; ``kept``
+    gets each merged row's length (rows are then compacted)."""
+    n = indptr.size - 1
+    for i in prange(n):
+        a, a_end = indptr[i], indptr[i + 1]
+        b, b_end = add_ptr[i], add_ptr[i + 1]
+        w = out_ptr[i]
+        start = w
+        last = -1
+        while a < a_end or b < b_end:
+            if b >= b_end or (a < a_end and indices[a] <= add_idx[b]):
+                v = indices[a]
+                a += 1
+            else:
+                v = add_idx[b]
+                b += 1
+            if v != last:
+                out_idx[w] = v
+                w += 1
+                last = v
+        kept[i] = w - start

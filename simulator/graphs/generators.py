@@ -16,6 +16,7 @@ import numpy as np
 from simulator.errors import ConfigError
 from simulator.graphs import affiliation as aff
 from simulator.graphs.csr import (
+    compact_rows,
     count_ends,
     edges_to_csr,
     finish_rows,
@@ -539,24 +540,25 @@ def group_sizes(target: np.ndarray, clustering: float, weak_share: float,
 def _add_edges(csr: list, src, dst):
     """Merge extra edges into CSR arrays ``csr = [indptr, indices]`` (peak: old + new).
 
-    The arrays come in a list the function empties, so the old ones are freed
-    as soon as they are copied, not when the caller rebinds its names.
+    The extra edges get their own sorted rows (:func:`edges_to_csr`), and each
+    row is merged with its old one in a single pass, repeats dropped: the same
+    graph as sorting everything again, without re-sorting what was sorted. The
+    arrays come in a list the function empties, so the old ones are freed as
+    soon as they are merged, not when the caller rebinds its names.
     """
     indptr, indices = csr
     csr.clear()
     n = indptr.size - 1
-    counts = np.diff(indptr)
-    count_ends(src, dst, counts)
-    new_indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=new_indptr[1:])
-    del counts
-    new_indices = np.empty(int(new_indptr[-1]), dtype=np.int32)
-    cursor = np.empty(n, dtype=np.int64)
-    aff.copy_rows(indptr, indices, new_indptr, new_indices, cursor)
-    del indptr, indices
-    scatter_edges(src, dst, cursor, new_indices)
-    new_indptr, new_indices, _ = finish_symmetric_rows(new_indptr, new_indices)
-    return new_indptr, new_indices
+    add_ptr, add_idx, _ = edges_to_csr(src, dst, n)
+    out_ptr = indptr + add_ptr
+    out_idx = np.empty(int(out_ptr[-1]), dtype=np.int32)
+    kept = np.empty(n, dtype=np.int64)
+    aff.merge_sorted_rows(indptr, indices, add_ptr, add_idx, out_ptr, out_idx, kept)
+    del indptr, indices, add_ptr, add_idx
+    total = compact_rows(out_ptr, out_idx, kept)
+    if total < out_idx.size:
+        out_idx.resize(total, refcheck=False)
+    return out_ptr, out_idx
 
 
 #: What makes :func:`social` Facebook-like beyond :func:`clustered`'s defaults (measured
