@@ -618,3 +618,21 @@ def test_a_local_cluster_that_loses_every_worker_stops_with_one_line(tmp_path, m
     assert Store(tmp_path).done_runs()  # what finished is kept
     meta = run_sweep(exp, tmp_path, workers=1, resume=True, progress=False)
     assert meta["status"] == "complete" and meta["runs_done"] == SMOKE_RUNS
+
+
+def test_a_finished_sweep_ends_with_a_summary_table_and_figure(reference, tmp_path, capsys):
+    """summary.csv: one row per design point, the mean and 95% interval of every metric
+    over its replicates; summary.png: the first metric over the first parameter."""
+    from simulator.cli import main
+
+    out = tmp_path / "out"
+    assert main(["sweep", str(SMOKE), "--out", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(out / "summary.csv")
+    assert len(table) == 6 and set(table["reach_n"]) == {3}
+    by_point = reference.groupby("point")["reach"].mean().to_numpy()
+    assert np.allclose(table["reach"], by_point)
+    assert (table["reach_low"] <= table["reach"]).all() and (table["reach"] <= table["reach_high"]).all()
+    assert (out / "summary.png").stat().st_size > 10_000
+    assert "reach_low" in printed and "summary.png" in printed
+    assert max(len(line) for line in printed.splitlines() if str(out) not in line) <= 100

@@ -58,7 +58,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         chunk=args.chunk,
         progress=not args.quiet,
     )
+    summary = None
+    if meta.get("status") == "complete":
+        import pandas as pd
+
+        from simulator.sweep.summary import format_summary, point_table, write_summary
+
+        results = pd.read_parquet(out / "results.parquet")
+        params, metrics = [p.name for p in exp.params], list(exp.metrics)
+        written = write_summary(out, results, params, metrics)
+        summary = (point_table(results, params, metrics), params, metrics[0], written)
     if not args.quiet:
+        if summary is not None:
+            table, params, main, written = summary
+            print(format_summary(table, params, main))
+            print(f"wrote {written['summary']} and {written['figure']}")
         session = meta["sessions"][-1]
         ran = meta["runs_done"] - session["runs_at_start"]
         print(
