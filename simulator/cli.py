@@ -238,7 +238,13 @@ def cmd_validate(args) -> int:
     from simulator.graphs.memory import check_memory, check_threshold_memory, estimate_bytes
     from simulator.params.effects import without_effect
 
-    # The same refusals a run would give, before it is started.
+    # The same refusals a run would give, before it is started; every variant too, with
+    # the --set overrides applied (as compare would run them).
+    for name in scenario.variants:
+        try:
+            scenario.variant(name)
+        except ConfigError as exc:
+            raise ConfigError(f"variants.{name}: {exc}") from None
     check_run_size(scenario, scenario.run.replicates, scenario.run.steps)
     est = estimate_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
     degree = scenario.graph.n - 1 if scenario.graph.kind == "complete" else scenario.graph.mean_degree

@@ -198,3 +198,24 @@ def test_a_scenario_reads_a_csv_graph(tmp_path):
     assert res.n == 40
     with pytest.raises(ConfigError, match="graph.format = 'xml' is not allowed"):
         simulator.Scenario.from_dict({"graph": {"kind": "edgelist", "path": "x", "format": "xml"}})
+
+
+@pytest.mark.parametrize("data, n, edges, labels", [
+    (b"\xef\xbb\xbfsource,target\na,b\nb,c\n", 3, 2, ["a", "b", "c"]),   # a BOM before a header
+    (b"\xef\xbb\xbf1 2\n2 3.5\n1 3.5\n", 3, 3, ["1", "2", "3.5"]),       # a BOM, line reader
+    (b"ann ,bob \nbob,cid\n", 3, 2, ["ann", "bob", "cid"]),               # spaces around labels
+    (b"true x\nTRUE y\n", 4, 2, ["true", "x", "TRUE", "y"]),              # text, not booleans
+    (b"18446744073709551615 1\n1 2\n", 3, 2, ["18446744073709551615", "1", "2"]),
+])
+def test_awkward_files_give_the_graph_as_written(tmp_path, data, n, edges, labels):
+    path = tmp_path / "g.txt"
+    path.write_bytes(data)
+    g = read_graph_file(path)
+    assert (g.n, g.n_edges, g.labels.tolist()) == (n, edges, labels)
+
+
+def test_an_empty_second_column_is_refused_not_filled_from_the_third(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_bytes(b"a,b,1.0\nc,,2.0\n")
+    with pytest.raises(ConfigError, match=r"g\.csv, line 2: expected two node labels"):
+        read_graph_file(path)

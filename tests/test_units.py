@@ -83,6 +83,8 @@ def test_changing_the_step_converts_the_written_rates_again():
     ({"run": {"steps": "0 years"}}, "allowed: a duration > 0"),
     ({"run": {"steps": "1000 years"}}, "run.steps = 365250 is out of range"),
     ({"run": {"steps": "10 per year"}}, "run.steps = '10 per year' is not allowed"),
+    ({"run": {"step": ["week"]}}, "run.step = ['week'] is not allowed"),
+    ({"run": {"steps": "1e307 years"}}, "allowed: a duration of at most 10^12 units"),
 ])
 def test_bad_units_are_one_line_errors(table, fragment):
     with pytest.raises(ConfigError) as err:
@@ -111,3 +113,16 @@ def test_convert_passes_everything_else_through():
     assert convert("feed.policy", "engagement", "day") == "engagement"
     assert convert("wom.p_positive", 0.2, "year") == 0.2
     assert convert("graph.path", "edges.txt", "day") == "edges.txt"
+
+
+def test_validate_checks_the_variants_under_the_command_line_overrides(tmp_path, capsys):
+    """A variant that is only invalid with --set (a duration shorter than the new step)
+    is refused by validate, as compare would refuse it."""
+    path = tmp_path / "s.toml"
+    path.write_text('[graph]\nkind = "erdos_renyi"\nn = 100\nmean_degree = 4\n'
+                    '[variants.fine]\nwom.talk_steps = "3 days"\n')
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(path), "--set", "run.step=week"]) == 2
+    err = capsys.readouterr().err
+    assert "variants.fine: wom.talk_steps = '3 days' is shorter than one step (week)" in err

@@ -131,7 +131,7 @@ def read_graph_file(path: str | os.PathLike, format: str = "auto") -> Graph:
 
 def _first_line(p: Path) -> str | None:
     """The first line that holds data (not blank, not a ``#`` comment)."""
-    with p.open("r", encoding="utf-8") as fh:
+    with p.open("r", encoding="utf-8-sig") as fh:  # a byte-order mark is not text
         for line in fh:
             text = line.split("#", 1)[0].strip()
             if text:
@@ -220,7 +220,7 @@ def _read_fast(p: Path, first: str, header: tuple[int, int] | None):
         table = pd.read_csv(
             p, sep="," if comma else r"\s+", comment="#", header=0 if header else None,
             usecols=[a, b], skip_blank_lines=True, skipinitialspace=True, engine="c",
-            encoding="utf-8", low_memory=False,
+            encoding="utf-8-sig", low_memory=False,
         )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError):
         return None  # ragged rows, odd quoting ...: the line reader says exactly what
@@ -230,9 +230,9 @@ def _read_fast(p: Path, first: str, header: tuple[int, int] | None):
     u, v = (table.iloc[:, 0], table.iloc[:, 1]) if a < b else (table.iloc[:, 1], table.iloc[:, 0])
     both_int = all(str(c.dtype) == "int64" for c in (u, v))
     if not both_int:
-        if any(c.dtype.kind == "f" for c in (u, v)):
-            return None  # "1.5" as a label: keep the text, line by line
-        u, v = u.astype(str), v.astype(str)
+        if any(c.dtype.kind in "fbu" for c in (u, v)):
+            return None  # "1.5", "true" or a label beyond int64: keep the text, line by line
+        u, v = u.astype(str).str.strip(), v.astype(str).str.strip()
     m = len(table)
     flat = np.empty(2 * m, dtype=np.int64 if both_int else object)
     flat[0::2] = u.to_numpy()
@@ -256,11 +256,14 @@ def _read_lines(p: Path, path, header: tuple[int, int] | None):
     need = max(a, b) + 1
     skip_header = header is not None
     try:
-        with p.open("r", encoding="utf-8") as fh:
+        with p.open("r", encoding="utf-8-sig") as fh:
             for lineno, line in enumerate(fh, 1):
                 body = line.split("#", 1)[0]
                 if "," in body:
                     text = [t.strip() for t in body.split(",")]
+                    if not header and len(text) >= 2 and text[0] and not text[1]:
+                        raise ConfigError(f"{path}, line {lineno}: expected two node labels "
+                                          f"(u v), got {line.strip()!r}")
                     text = text if header else [t for t in " ".join(text).split()]
                 else:
                     text = body.split()

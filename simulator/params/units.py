@@ -106,6 +106,9 @@ def convert(key: str, value: Any, step: str) -> Any:
     amount = float(m.group(1))
     if not math.isfinite(amount) or amount <= 0:
         raise ConfigError(f"{key} = {value!r} is out of range; allowed: a duration > 0")
+    if not math.isfinite(amount * UNIT_DAYS[m.group(2).lower()]) or amount > 1e12:
+        raise ConfigError(f"{key} = {value!r} is out of range; allowed: a duration of at most "
+                          "10^12 units")
     steps = duration_to_steps(amount, m.group(2).lower(), step)
     if steps < 1:
         raise ConfigError(
@@ -117,7 +120,7 @@ def convert(key: str, value: Any, step: str) -> Any:
 def step_of(run_table: Any) -> str:
     """The step length a ``[run]`` table names (checked), ``"day"`` if none."""
     step = run_table.get("step", "day") if isinstance(run_table, Mapping) else "day"
-    if step not in UNIT_DAYS:
+    if not isinstance(step, str) or step not in UNIT_DAYS:
         raise ConfigError(f"run.step = {step!r} is not allowed; allowed: {', '.join(STEP_UNITS)}")
     return step
 
