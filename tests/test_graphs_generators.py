@@ -357,3 +357,9 @@ def test_odd_degree_sum_is_made_even():
 def test_impossible_graphs_are_config_errors(call, key):
     with pytest.raises(ConfigError, match=key):
         call()
+
+
+@pytest.mark.parametrize("builder", [social, clustered])
+def test_one_agent_has_no_friends_whatever_the_mean_asked(builder):
+    g = builder(1, 0.5, seed=0)
+    assert g.n == 1 and g.n_edges == 0

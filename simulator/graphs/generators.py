@@ -416,7 +416,7 @@ def clustered(
         raise ConfigError(f"graph.communities = {communities} is out of range; allowed: 1 <= communities <= n")
     check_memory(n, mean_degree, "clustered")
     key = _key(seed)
-    if mean_degree <= 0:
+    if mean_degree <= 0 or n < 2:  # nobody to befriend
         return _graph(np.zeros(n + 1, np.int64), np.empty(0, np.int32), "clustered", {"n": n}, seed,
                       community=np.zeros(n, np.int32))  # fmt: skip
     k_min, cdf = degree_table("lognormal", mean_degree=mean_degree, median=median, max_degree=max_degree)
