@@ -83,6 +83,17 @@ def scatter_edges(src, dst, cursor, indices):
             cursor[b] += 1
 
 
+@njit(cache=True, inline="always")
+def _squeeze_repeats(indices, a, b):
+    """Move the distinct entries of the sorted run ``indices[a:b]`` to its front; their count."""
+    w = a + 1
+    for r in range(a + 1, b):
+        if indices[r] != indices[w - 1]:
+            indices[w] = indices[r]
+            w += 1
+    return w - a
+
+
 @njit(cache=True, parallel=True)
 def sort_unique_rows(indptr, indices, kept):
     """Sort every row in place and move its distinct entries to the front.
@@ -105,14 +116,8 @@ def sort_unique_rows(indptr, indices, kept):
         if b - a < 2:
             kept[i] = b - a
             continue
-        row = indices[a:b]
-        row.sort()
-        w = 1
-        for r in range(1, b - a):
-            if row[r] != row[w - 1]:
-                row[w] = row[r]
-                w += 1
-        kept[i] = w
+        indices[a:b].sort()
+        kept[i] = _squeeze_repeats(indices, a, b)
 
 
 @njit(cache=True)
@@ -292,12 +297,7 @@ def _unique_sorted_rows(indptr, indices, kept):
         if b - a < 2:
             kept[i] = b - a
             continue
-        w = a + 1
-        for r in range(a + 1, b):
-            if indices[r] != indices[w - 1]:
-                indices[w] = indices[r]
-                w += 1
-        kept[i] = w - a
+        kept[i] = _squeeze_repeats(indices, a, b)
 
 
 def finish_symmetric_rows(indptr: np.ndarray, indices: np.ndarray

@@ -242,6 +242,23 @@ def add_ads(n_ads, ad_target, heard, n_touched):
     return n_touched
 
 
+@njit(cache=True, inline="always")
+def _take_heard(heard, j):
+    """What listener ``j`` took in this step, ``(positive, negative, advertising, brand)``;
+    its entries are reset to zero for the next step (``brand`` is empty without a platform)."""
+    a = heard.pos[j]
+    b = heard.neg[j]
+    ad = heard.ad[j]
+    nb = 0
+    if heard.brand.size > 0:
+        nb = heard.brand[j]
+        heard.brand[j] = 0
+    heard.pos[j] = 0
+    heard.neg[j] = 0
+    heard.ad[j] = 0
+    return a, b, ad, nb
+
+
 @njit(cache=True)
 def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, step, c):
     """Each touched listener weighs what it heard and may change opinion.
@@ -259,31 +276,20 @@ def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, st
     the undecided, fans and detractors alike. Advertising and brand posts keep
     their chances (they are not friends).
     """
-    touched, heard_pos, heard_neg, heard_brand, heard_ad = (
-        heard.touched, heard.pos, heard.neg, heard.brand, heard.ad)
+    touched = heard.touched
     opinion, talk_until, customer = agents.opinion, agents.talk_until, agents.customer
     ever_aware, ever_positive, ever_negative = agents.ever_aware, agents.ever_positive, agents.ever_negative
     ids, in_list = talkers.ids, talkers.in_list
     n_talkers = talkers.count[0]
     impact_positive, impact_negative = rule.impact_positive, rule.impact_negative
     p_turn_negative, p_turn_positive, talk_steps = rule.p_turn_negative, rule.p_turn_positive, rule.talk_steps
-    has_brand = heard_brand.size > 0
     if rule.contagion == THRESHOLD:
         _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, listen_key,
                              step, c)
         return
     for k in range(n_touched):
         j = touched[k]
-        a = heard_pos[j]
-        b = heard_neg[j]
-        ad = heard_ad[j]
-        nb = 0
-        if has_brand:
-            nb = heard_brand[j]
-            heard_brand[j] = 0
-        heard_pos[j] = 0
-        heard_neg[j] = 0
-        heard_ad[j] = 0
+        a, b, ad, nb = _take_heard(heard, j)
         op = opinion[j]
         state = key_for(listen_key, step, j)
         new = op
@@ -338,27 +344,16 @@ def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, st
 def _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, step,
                          c):
     """:func:`decide` under threshold contagion (see there)."""
-    touched, heard_pos, heard_neg, heard_brand, heard_ad = (
-        heard.touched, heard.pos, heard.neg, heard.brand, heard.ad)
+    touched = heard.touched
     mem_pos, mem_neg, bar = heard.memory.pos, heard.memory.neg, heard.memory.bar
     opinion, talk_until, customer = agents.opinion, agents.talk_until, agents.customer
     ever_aware, ever_positive, ever_negative = agents.ever_aware, agents.ever_positive, agents.ever_negative
     ids, in_list = talkers.ids, talkers.in_list
     n_talkers = talkers.count[0]
     p_turn_positive, talk_steps = rule.p_turn_positive, rule.talk_steps
-    has_brand = heard_brand.size > 0
     for k in range(n_touched):
         j = touched[k]
-        a = heard_pos[j]
-        b = heard_neg[j]
-        ad = heard_ad[j]
-        nb = 0
-        if has_brand:
-            nb = heard_brand[j]
-            heard_brand[j] = 0
-        heard_pos[j] = 0
-        heard_neg[j] = 0
-        heard_ad[j] = 0
+        a, b, ad, nb = _take_heard(heard, j)
         net = mem_pos[j] - mem_neg[j]
         pos_met = net > 0 and net >= bar[j]
         neg_met = net < 0 and -net >= bar[j]

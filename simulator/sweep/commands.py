@@ -62,12 +62,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if meta.get("status") == "complete":
         import pandas as pd
 
-        from simulator.sweep.summary import format_summary, point_table, write_summary
+        from simulator.sweep.summary import format_summary, write_summary
 
         results = pd.read_parquet(out / "results.parquet")
         params, metrics = [p.name for p in exp.params], list(exp.metrics)
-        written = write_summary(out, results, params, metrics)
-        summary = (point_table(results, params, metrics), params, metrics[0], written)
+        table, written = write_summary(out, results, params, metrics)
+        summary = (table, params, metrics[0], written)
     if not args.quiet:
         if summary is not None:
             table, params, main, written = summary

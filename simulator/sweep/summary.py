@@ -40,8 +40,8 @@ def point_table(results: pd.DataFrame, params: list[str], metrics: list[str]) ->
 
 
 def write_summary(out: Path, results: pd.DataFrame, params: list[str],
-                  metrics: list[str]) -> dict[str, Path]:
-    """Write ``summary.csv`` and ``summary.png`` into ``out``; returns their paths."""
+                  metrics: list[str]) -> tuple[pd.DataFrame, dict[str, Path]]:
+    """Write ``summary.csv`` and ``summary.png`` into ``out``; returns the table and paths."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -72,7 +72,7 @@ def write_summary(out: Path, results: pd.DataFrame, params: list[str],
         ax.legend(fontsize=8)
     fig.savefig(paths["figure"], dpi=120)
     plt.close(fig)
-    return paths
+    return table, paths
 
 
 def format_summary(table: pd.DataFrame, params: list[str], metric: str, rows: int = 12) -> str:
