@@ -7,7 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.graphs.csr import csr_problems, edges_to_csr, finish_rows, from_csr_validated
+from simulator.graphs.csr import (
+    count_ends,
+    count_ends_by_block,
+    csr_problems,
+    edges_to_csr,
+    edges_to_rows,
+    finish_rows,
+    from_csr_validated,
+    scatter_edges,
+    scatter_edges_by_block,
+)
 from tests.twins_graphs import twin_edges_to_csr
 
 
@@ -100,3 +110,43 @@ def test_symmetry_check_catches_a_missing_mirror_deep_in_a_big_graph():
     bad = np.array([j for r in rows for j in r], dtype=np.int32)
     problems = csr_problems(bad_ptr, bad)
     assert problems and "not symmetric" in problems[0]
+
+
+def _rows(start, length, indices, n):
+    return [indices[start[i]:start[i] + length[i]].tolist() for i in range(n)]
+
+
+@pytest.mark.parametrize(("n", "m"), [(1, 5), (50, 700), (20_000, 60_000), (40_000, 3_000)])
+def test_edges_to_rows_matches_twin_across_row_blocks(n, m):
+    """The bucketed, radix-sorted rows are the twin's rows, also past one row block
+    (8,192 rows) and with ids needing two radix passes; repeats and loops included."""
+    rng = np.random.default_rng(n)
+    src = rng.integers(0, n, m).astype(np.int32)
+    dst = np.where(rng.random(m) < 0.2, src, rng.integers(0, n, m)).astype(np.int32)
+    src[: m // 10] = src[m // 10 : 2 * (m // 10)]  # repeats of earlier edges
+    dst[: m // 10] = dst[m // 10 : 2 * (m // 10)]
+    start, length, indices = edges_to_rows(src, dst, n)
+    t_indptr, t_indices = twin_edges_to_csr(src, dst, n)
+    assert _rows(start, length, indices, n) == [
+        t_indices[t_indptr[i]:t_indptr[i + 1]].tolist() for i in range(n)]
+
+
+def test_block_scatter_equals_the_serial_scatter():
+    """Each row gets its entries in edge order, whatever the number of row blocks."""
+    rng = np.random.default_rng(1)
+    n, m = 500, 4000
+    src = rng.integers(0, n, m).astype(np.int32)
+    dst = rng.integers(0, n, m).astype(np.int32)
+    counts = np.zeros(n, np.int64)
+    loops = count_ends(src, dst, counts)
+    indptr = np.concatenate(([0], np.cumsum(counts)))
+    serial = np.empty(indptr[-1], np.int32)
+    scatter_edges(src, dst, indptr[:-1].copy(), serial)
+    for blocks in (1, 2, 7):
+        bounds = np.linspace(0, n, blocks + 1).astype(np.int64)
+        c = np.zeros(n, np.int64)
+        assert count_ends_by_block(src, dst, bounds, c) == loops
+        np.testing.assert_array_equal(c, counts)
+        out = np.empty_like(serial)
+        scatter_edges_by_block(src, dst, bounds, indptr[:-1].copy(), out)
+        np.testing.assert_array_equal(out, serial)

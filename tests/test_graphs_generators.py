@@ -22,12 +22,13 @@ from simulator.graphs import (
     stochastic_block,
     watts_strogatz,
 )
-from simulator.graphs.csr import csr_problems, finish_rows
+from simulator.graphs.csr import csr_problems, edges_to_rows
 from simulator.graphs.degrees import degree_table, fill_stubs, pmf_from_cdf, sample_degrees
 from simulator.rng import seed_key
 from tests.twins_graphs import (
     twin_block_graph,
     twin_configuration,
+    twin_group_counts,
     twin_group_edges,
     twin_holme_kim,
     twin_sample_degrees,
@@ -159,12 +160,55 @@ def test_group_cliques_match_their_twin():
     for sizes in (np.full(n, s, np.int64), rng.integers(2, 7, n).astype(np.int64)):
         deg = np.zeros(n, dtype=np.int64)
         aff.count_group_ends(members, seg, sizes, deg)
-        indptr = np.concatenate(([0], np.cumsum(deg)))
-        indices = np.empty(int(indptr[-1]), dtype=np.int32)
-        aff.scatter_groups(members, seg, sizes, indptr[:-1].copy(), indices)
-        indptr, indices, _ = finish_rows(indptr, indices)
         nbrs = twin_group_edges(members, seg, sizes.tolist(), n)
-        assert [set(indices[indptr[i] : indptr[i + 1]].tolist()) for i in range(n)] == nbrs
+        # count_group_ends counts every clique friend, repeats included.
+        assert deg.tolist() == twin_group_counts(members, seg, sizes.tolist(), n)
+        # The per-community build: the same friends, each row sorted, repeats squeezed out.
+        start = np.concatenate(([0], np.cumsum(deg)))
+        rows = np.empty(int(start[-1]), dtype=np.int32)
+        length = np.empty(n, dtype=np.int64)
+        aff.strong_rows(members, seg, sizes, starts, start, rows, length)
+        assert [rows[start[i]:start[i] + length[i]].tolist() for i in range(n)] == [
+            sorted(x) for x in nbrs]
+
+
+def test_merging_new_rows_counts_only_friends_not_met_before():
+    """merge_new_rows: the union of two row sets, and a degree that grows by the friends
+    of the new rows found in neither the old rows nor the base rows (twin: sets)."""
+    rng = np.random.default_rng(4)
+    n = 40
+
+    def random_rows(k):
+        src = rng.integers(0, n, k).astype(np.int32)
+        dst = rng.integers(0, n, k).astype(np.int32)
+        return edges_to_rows(src, dst, n)
+
+    base, old, new = random_rows(150), random_rows(60), random_rows(60)
+
+    def sets(rows):
+        start, length, idx = rows
+        return [set(idx[start[i]:start[i] + length[i]].tolist()) for i in range(n)]
+
+    degree = np.array([len(a | b) for a, b in zip(sets(base), sets(old), strict=True)], dtype=np.int64)
+    out_start = np.concatenate(([0], np.cumsum(old[1] + new[1])))
+    out = np.empty(int(out_start[-1]), dtype=np.int32)
+    out_len = np.empty(n, dtype=np.int64)
+    aff.merge_new_rows(*base, *old, *new, out_start, out, out_len, degree)
+    merged = [out[out_start[i]:out_start[i] + out_len[i]].tolist() for i in range(n)]
+    assert merged == [sorted(a | b) for a, b in zip(sets(old), sets(new), strict=True)]
+    assert degree.tolist() == [len(a | b | c) for a, b, c in zip(sets(base), sets(old), sets(new), strict=True)]
+
+
+def test_clustered_is_the_same_with_the_shuffle_beside_or_first(monkeypatch):
+    """The weak stubs' shuffle runs in a thread beside the clique rows where numba allows
+    it; run first instead, it gives the same graph."""
+    from simulator.graphs import generators
+
+    beside = social(12_000, 60, seed=5)
+    monkeypatch.setattr(generators, "_layer_takes_threads", lambda: False)
+    first = social(12_000, 60, seed=5)
+    np.testing.assert_array_equal(beside.indptr, first.indptr)
+    np.testing.assert_array_equal(beside.indices, first.indices)
 
 
 def test_ordering_by_degree_puts_each_person_once_per_round():

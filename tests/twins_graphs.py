@@ -165,25 +165,41 @@ def twin_holme_kim(n: int, m: int, p_triad: float, key: int):
     return twin_edges_to_csr(src, dst, n)
 
 
-def twin_group_edges(members, seg, sizes, n: int):
-    """Every group (consecutive chunk of a community's memberships) as a clique.
+def twin_groups(members, seg, sizes, n: int):
+    """The groups (consecutive chunks of a community's memberships), as lists of members.
 
     ``sizes`` is one size for all, or each node's: a group then starts at its
     first member's size, shortened to the smallest size among those it takes.
     """
     if isinstance(sizes, int):
         sizes = [sizes] * n
-    nbrs = [set() for _ in range(n)]
+    groups = []
     for c in range(len(seg) - 1):
         g0, end = int(seg[c]), int(seg[c + 1])
         while g0 < end:
             window = [int(x) for x in members[g0 : min(g0 + sizes[members[g0]], end)]]
             size = max(min(sizes[m] for m in window), 2)
-            group = [int(x) for x in members[g0 : min(g0 + size, end)]]
-            for a in group:
-                nbrs[a].update(b for b in group if b != a)
-            g0 += len(group)
+            groups.append([int(x) for x in members[g0 : min(g0 + size, end)]])
+            g0 += len(groups[-1])
+    return groups
+
+
+def twin_group_edges(members, seg, sizes, n: int):
+    """Every group as a clique: each node's set of friends."""
+    nbrs = [set() for _ in range(n)]
+    for group in twin_groups(members, seg, sizes, n):
+        for a in group:
+            nbrs[a].update(b for b in group if b != a)
     return nbrs
+
+
+def twin_group_counts(members, seg, sizes, n: int):
+    """Each node's clique friends counted with repeats (a friend met in two groups twice)."""
+    counts = [0] * n
+    for group in twin_groups(members, seg, sizes, n):
+        for a in group:
+            counts[a] += sum(1 for b in group if b != a)
+    return counts
 
 
 def twin_local_clustering(indptr, indices) -> list[float]:

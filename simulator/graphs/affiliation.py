@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from simulator.graphs.csr import squeeze_repeats
 from simulator.rng import key_for, randint, uniform
 
 
@@ -118,27 +119,6 @@ def count_group_ends(members, seg, sizes, counts):
 
 
 @njit(cache=True, parallel=True)
-def scatter_groups(members, seg, sizes, cursor, indices):
-    """Write every group as a clique into its members' rows (one task per community).
-
-    Same loops as :func:`count_group_ends`; ``cursor`` (int64, shape (n,)) holds
-    each row's next free slot and is advanced in place.
-    """
-    for c in prange(seg.size - 1):
-        g0 = seg[c]
-        while g0 < seg[c + 1]:
-            g1 = _group_end(members, sizes, g0, seg[c + 1])
-            for x in range(g0, g1):
-                a = members[x]
-                for y in range(g0, g1):
-                    b = members[y]
-                    if b != a:
-                        indices[cursor[a]] = b
-                        cursor[a] += 1
-            g0 = g1
-
-
-@njit(cache=True, parallel=True)
 def draw_weighted_pairs(cum_weight, key, salt, src, dst):
     """Draw random pairs whose ends are chosen with probability proportional to a weight.
 
@@ -162,19 +142,6 @@ def draw_weighted_pairs(cum_weight, key, salt, src, dst):
         b = np.searchsorted(cum_weight, u * total, side="right")
         src[e] = min(a, last)
         dst[e] = min(b, last)
-
-
-@njit(cache=True, parallel=True)
-def copy_rows(indptr, indices, new_indptr, new_indices, cursor):
-    """Copy each old row to the front of its new, larger slot; set ``cursor`` after it."""
-    n = indptr.size - 1
-    for i in prange(n):
-        a = indptr[i]
-        w = new_indptr[i]
-        for k in range(a, indptr[i + 1]):
-            new_indices[w] = indices[k]
-            w += 1
-        cursor[i] = w
 
 
 @njit(cache=True, parallel=True)
@@ -234,26 +201,152 @@ def order_by_noisy_degree(stubs, seg, log_degree, sigma, key, buckets, out):
 
 
 @njit(cache=True, parallel=True)
-def merge_sorted_rows(indptr, indices, add_ptr, add_idx, out_ptr, out_idx, kept):
-    """Merge each sorted row of ``indices`` with the sorted row of ``add_idx`` into
-    ``out_idx`` (row ``i`` from ``out_ptr[i]``), keeping each neighbour once; ``kept``
-    gets each merged row's length (rows are then compacted)."""
-    n = indptr.size - 1
-    for i in prange(n):
-        a, a_end = indptr[i], indptr[i + 1]
-        b, b_end = add_ptr[i], add_ptr[i + 1]
-        w = out_ptr[i]
+def strong_rows(members, seg, sizes, starts, row_start, rows, row_len):
+    """Every community's group cliques as sorted rows without repeats (one task per community).
+
+    Task ``c`` writes its groups' cliques into a scratch buffer of its own
+    (each group a clique: a friend for every other member), then transposes the buffer into its
+    nodes' rows of ``rows``: the cliques hold every tie both ways, so row ``j``
+    of the transpose is row ``j`` itself, and scanning the scratch rows in
+    increasing node order writes it sorted. Repeats (two people sharing two
+    groups) are then squeezed to each row's front. All of it stays inside one
+    community's few megabytes, where the whole-graph passes it replaces each
+    went through main memory.
+
+    Parameters
+    ----------
+    members, seg, sizes
+        As for :func:`count_group_ends`.
+    starts : ndarray of int64, shape (C + 1,)
+        The communities' node ranges (community ``c`` owns the memberships
+        ``seg[c]:seg[c+1]``, all of nodes ``starts[c]..starts[c+1]-1``).
+    row_start : ndarray of int64, shape (n + 1,)
+        Where each node's row starts in ``rows``: the running sum of
+        :func:`count_group_ends`'s counts (repeats included).
+    rows : ndarray of int32, shape (row_start[-1],)
+        Output; row ``i`` is ``rows[row_start[i] : row_start[i] + row_len[i]]``.
+    row_len : ndarray of int64, shape (n,)
+        Output: each row's distinct friends.
+    """
+    for c in prange(starts.size - 1):
+        lo = starts[c]
+        hi = starts[c + 1]
+        base = row_start[lo]
+        scratch = np.empty(row_start[hi] - base, np.int32)
+        cursor = np.empty(hi - lo, np.int64)
+        for i in range(lo, hi):
+            cursor[i - lo] = row_start[i] - base
+        g0 = seg[c]
+        while g0 < seg[c + 1]:
+            g1 = _group_end(members, sizes, g0, seg[c + 1])
+            for x in range(g0, g1):
+                a = members[x]
+                for y in range(g0, g1):
+                    b = members[y]
+                    if b != a:
+                        scratch[cursor[a - lo]] = b
+                        cursor[a - lo] += 1
+            g0 = g1
+        for i in range(lo, hi):
+            cursor[i - lo] = row_start[i]
+        for i in range(lo, hi):
+            for p in range(row_start[i] - base, row_start[i + 1] - base):
+                j = scratch[p] - lo
+                rows[cursor[j]] = i
+                cursor[j] += 1
+        for i in range(lo, hi):
+            a = row_start[i]
+            b = row_start[i + 1]
+            row_len[i] = b - a if b - a < 2 else squeeze_repeats(rows, a, b)
+
+
+@njit(cache=True, inline="always")
+def _merge_row(a_idx, a, a_end, b_idx, b, b_end, out, w):
+    """Merge two sorted rows without repeats into ``out`` from ``w`` (``out`` may be
+    ``None``-like: a 0-size array, to count only); returns the merged length."""
+    start = w
+    last = -1
+    while a < a_end or b < b_end:
+        if b >= b_end or (a < a_end and a_idx[a] <= b_idx[b]):
+            v = a_idx[a]
+            a += 1
+        else:
+            v = b_idx[b]
+            b += 1
+        if v != last:
+            if out.size:
+                out[w] = v
+            w += 1
+            last = v
+    return w - start
+
+
+@njit(cache=True, parallel=True)
+def merged_lengths(a_start, a_len, a_idx, b_start, b_len, b_idx, out_len):
+    """``out_len[i]``: friends in row ``i`` of either set of rows (each row sorted, no repeats)."""
+    nothing = np.empty(0, np.int32)
+    for i in prange(out_len.size):
+        out_len[i] = _merge_row(a_idx, a_start[i], a_start[i] + a_len[i],
+                                b_idx, b_start[i], b_start[i] + b_len[i], nothing, 0)
+
+
+@njit(cache=True, parallel=True)
+def merge_rows(a_start, a_len, a_idx, b_start, b_len, b_idx, out_start, out_idx, out_len):
+    """Merge row ``i`` of two sets of sorted rows into ``out_idx`` from ``out_start[i]``,
+    keeping each friend once; ``out_len[i]`` gets its length. Rows are independent
+    (race-free, the same on any number of threads)."""
+    for i in prange(out_len.size):
+        out_len[i] = _merge_row(a_idx, a_start[i], a_start[i] + a_len[i],
+                                b_idx, b_start[i], b_start[i] + b_len[i], out_idx, out_start[i])
+
+
+@njit(cache=True, inline="always")
+def _holds(idx, a, a_end, v):
+    """Whether the sorted run ``idx[a:a_end]`` holds ``v`` (binary search)."""
+    lo = a
+    hi = a_end
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if idx[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < a_end and idx[lo] == v
+
+
+@njit(cache=True, parallel=True)
+def merge_new_rows(base_start, base_len, base_idx, a_start, a_len, a_idx, b_start, b_len, b_idx,
+                   out_start, out_idx, out_len, degree):
+    """:func:`merge_rows` of ``a`` and ``b``, also counting into ``degree`` the friends of
+    ``b`` found neither in ``a`` nor in the ``base`` rows (a binary search each).
+
+    So a top-up round updates each person's degree in the graph ``base`` plus ``a``
+    from its new ties alone, instead of merging every row of the graph again.
+    """
+    for i in prange(out_len.size):
+        a = a_start[i]
+        a_end = a + a_len[i]
+        b = b_start[i]
+        b_end = b + b_len[i]
+        g0 = base_start[i]
+        g1 = g0 + base_len[i]
+        w = out_start[i]
         start = w
         last = -1
+        new = 0
         while a < a_end or b < b_end:
-            if b >= b_end or (a < a_end and indices[a] <= add_idx[b]):
-                v = indices[a]
-                a += 1
-            else:
-                v = add_idx[b]
+            from_b = not (b >= b_end or (a < a_end and a_idx[a] <= b_idx[b]))
+            if from_b:
+                v = b_idx[b]
                 b += 1
+            else:
+                v = a_idx[a]
+                a += 1
             if v != last:
                 out_idx[w] = v
                 w += 1
                 last = v
-        kept[i] = w - start
+                if from_b and not _holds(base_idx, g0, g1, v):
+                    new += 1
+        out_len[i] = w - start
+        degree[i] += new

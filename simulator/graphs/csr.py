@@ -11,6 +11,12 @@ Watts–Strogatz, Holme–Kim, edge-list files):
 
 Peak memory is the input edges plus one int32 slot per edge end: the only
 copy is the final trim when multi-edges were dropped (see :func:`edges_to_csr`).
+Steps 1 and 2 run with the rows cut into one block per thread
+(:func:`count_ends_by_block`, :func:`scatter_edges_by_block`: the same arrays).
+
+:func:`edges_to_rows` is the path for rows that are merged into others next (the
+clustered generator's weak and top-up ties): rows sorted in cache-sized blocks
+by a radix sort, and left with their gaps.
 """
 
 from __future__ import annotations
@@ -83,8 +89,59 @@ def scatter_edges(src, dst, cursor, indices):
             cursor[b] += 1
 
 
+@njit(cache=True, parallel=True)
+def count_ends_by_block(src, dst, bounds, counts):
+    """:func:`count_ends` with the rows cut into blocks, one task each (every task reads
+    all edges and counts only the ends in its own rows). Returns the self-loops skipped."""
+    loops = 0
+    for t in prange(bounds.size - 1):
+        lo = bounds[t]
+        hi = bounds[t + 1]
+        for e in range(src.size):
+            a = src[e]
+            b = dst[e]
+            if a == b:
+                if t == 0:
+                    loops += 1
+                continue
+            if lo <= a < hi:
+                counts[a] += 1
+            if lo <= b < hi:
+                counts[b] += 1
+    return loops
+
+
+@njit(cache=True, parallel=True)
+def scatter_edges_by_block(src, dst, bounds, cursor, indices):
+    """:func:`scatter_edges` with the rows cut into blocks, one task each.
+
+    Every task reads all edges in order and writes only into its own rows, so
+    each row gets its entries in edge order: the same array as the serial scatter,
+    on any number of threads, with the random writes shared between them.
+    """
+    for t in prange(bounds.size - 1):
+        lo = bounds[t]
+        hi = bounds[t + 1]
+        for e in range(src.size):
+            a = src[e]
+            b = dst[e]
+            if a == b:
+                continue
+            if lo <= a < hi:
+                indices[cursor[a]] = b
+                cursor[a] += 1
+            if lo <= b < hi:
+                indices[cursor[b]] = a
+                cursor[b] += 1
+
+
+def row_blocks(n: int) -> np.ndarray:
+    """Row ranges for the by-block kernels: one per thread (at most 64)."""
+    return np.linspace(0, n, max(1, min(numba.get_num_threads(), 64)) + 1).astype(np.int64)
+
+
 @njit(cache=True, inline="always")
-def _squeeze_repeats(indices, a, b):
+def squeeze_repeats(indices, a, b):
     """Move the distinct entries of the sorted run ``indices[a:b]`` to its front; their count."""
     w = a + 1
     for r in range(a + 1, b):
@@ -92,6 +149,22 @@ def _squeeze_repeats(indices, a, b):
             indices[w] = indices[r]
             w += 1
     return w - a
+
+
+#: Rows this short are sorted by insertion: numba's quicksort costs more to set up
+#: than it saves on them (a third of the time on rows of about 20 friends).
+_SHORT_ROW = 32
+
+
+@njit(cache=True, inline="always")
+def _insertion_sort(indices, a, b):
+    for r in range(a + 1, b):
+        v = indices[r]
+        w = r - 1
+        while w >= a and indices[w] > v:
+            indices[w + 1] = indices[w]
+            w -= 1
+        indices[w + 1] = v
 
 
 @njit(cache=True, parallel=True)
@@ -116,8 +189,11 @@ def sort_unique_rows(indptr, indices, kept):
         if b - a < 2:
             kept[i] = b - a
             continue
-        indices[a:b].sort()
-        kept[i] = _squeeze_repeats(indices, a, b)
+        if b - a <= _SHORT_ROW:
+            _insertion_sort(indices, a, b)
+        else:
+            indices[a:b].sort()
+        kept[i] = squeeze_repeats(indices, a, b)
 
 
 @njit(cache=True)
@@ -264,75 +340,6 @@ def finish_rows(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np
     return indptr, indices, dropped
 
 
-@njit(cache=True, parallel=True)
-def _count_by_block(indptr, indices, counts):
-    """``counts[b, j]``: entries ``j`` in the rows of block ``b`` (blocks of contiguous rows)."""
-    blocks, n = counts.shape
-    for b in prange(blocks):
-        for i in range(n * b // blocks, n * (b + 1) // blocks):
-            for p in range(indptr[i], indptr[i + 1]):
-                counts[b, indices[p]] += 1
-
-
-@njit(cache=True, parallel=True)
-def _scatter_transposed(indptr, indices, cursor, out):
-    """Write entry ``i -> j`` as ``j -> i``; each block fills its own slots of every row,
-    in increasing ``i``, so every row of ``out`` comes out sorted."""
-    blocks, n = cursor.shape
-    for b in prange(blocks):
-        for i in range(n * b // blocks, n * (b + 1) // blocks):
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                out[cursor[b, j]] = i
-                cursor[b, j] += 1
-
-
-@njit(cache=True, parallel=True)
-def _unique_sorted_rows(indptr, indices, kept):
-    """Squeeze repeats out of sorted rows (to each row's front); ``kept`` gets the counts."""
-    n = indptr.size - 1
-    for i in prange(n):
-        a = indptr[i]
-        b = indptr[i + 1]
-        if b - a < 2:
-            kept[i] = b - a
-            continue
-        kept[i] = _squeeze_repeats(indices, a, b)
-
-
-def finish_symmetric_rows(indptr: np.ndarray, indices: np.ndarray
-                          ) -> tuple[np.ndarray, np.ndarray, int]:
-    """:func:`finish_rows` for rows that hold every edge both ways, by transposing.
-
-    Row ``j`` of the transpose lists the rows ``i`` holding ``j`` in increasing
-    ``i``: for a symmetric matrix that is row ``j`` itself, sorted, so no row is
-    sorted at all (two linear passes instead of a sort per row: about twice as
-    fast at 10^6 agents and mean degree 130). The result is the same as
-    :func:`finish_rows`'s, entry for entry; the price is a second index buffer
-    while it runs.
-    """
-    n = indptr.size - 1
-    blocks = max(1, min(numba.get_num_threads(), 64))
-    counts = np.zeros((blocks, n), dtype=np.int64)
-    _count_by_block(indptr, indices, counts)
-    cursor = np.empty_like(counts)
-    cursor[0] = indptr[:-1]
-    for b in range(1, blocks):
-        cursor[b] = cursor[b - 1] + counts[b - 1]
-    del counts
-    out = np.empty_like(indices)
-    _scatter_transposed(indptr, indices, cursor, out)
-    del cursor, indices
-    kept = np.empty(n, dtype=np.int64)
-    _unique_sorted_rows(indptr, out, kept)
-    total = compact_rows(indptr, out, kept)
-    del kept
-    dropped = int(out.size - total)
-    if dropped:
-        out.resize(total, refcheck=False)
-    return indptr, out, dropped
-
-
 def edges_to_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, dict]:
     """Turn an undirected edge list into symmetric, simple, row-sorted CSR arrays.
 
@@ -361,6 +368,13 @@ def edges_to_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, 
     >>> indptr.tolist(), indices.tolist(), info
     ([0, 2, 4, 6], [1, 2, 0, 2, 0, 1], {'self_loops': 1, 'multi_edges': 1})
     """
+    src, dst = _checked_ends(src, dst, n)
+    indptr, indices, loops = _scatter_both_ways(src, dst, n)
+    indptr, indices, dropped = finish_rows(indptr, indices)
+    return indptr, indices, {"self_loops": int(loops), "multi_edges": dropped // 2}
+
+
+def _checked_ends(src, dst, n):
     src = np.asarray(src)
     dst = np.asarray(dst)
     if src.shape != dst.shape or src.ndim != 1:
@@ -371,17 +385,168 @@ def edges_to_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, 
         dst = dst.astype(np.int32)
     if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
         raise ValueError(f"edge ends must lie in 0..{n - 1}")
+    return src, dst
+
+
+def _scatter_both_ways(src, dst, n):
+    """Each edge written into both its ends' rows, in edge order: ``(indptr, indices, loops)``."""
+    bounds = row_blocks(n)
     counts = np.zeros(n, dtype=np.int64)
-    loops = count_ends(src, dst, counts)
+    loops = count_ends_by_block(src, dst, bounds, counts)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     del counts
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
     cursor = indptr[:-1].copy()
-    scatter_edges(src, dst, cursor, indices)
+    scatter_edges_by_block(src, dst, bounds, cursor, indices)
+    return indptr, indices, loops
+
+
+#: Rows per block of :func:`edges_to_rows`: a block's rows (about 8,000 people, a few
+#: hundred kilobytes of ties) stay in a core's cache while they are filled and sorted.
+_BLOCK_ROWS = 8192
+#: Edge chunks of :func:`edges_to_rows`'s first pass (fixed, so the layout does not
+#: depend on the thread count; it would not change the rows anyway: they are sorted).
+_EDGE_CHUNKS = 64
+
+
+@njit(cache=True, parallel=True)
+def _count_by_row_block(src, dst, chunk, counts):
+    """``counts[c, k]``: directed entries of edge chunk ``c`` whose row is in block ``k``."""
+    for c in prange(chunk.size - 1):
+        for e in range(chunk[c], chunk[c + 1]):
+            a = src[e]
+            b = dst[e]
+            if a != b:
+                counts[c, a // _BLOCK_ROWS] += 1
+                counts[c, b // _BLOCK_ROWS] += 1
+
+
+@njit(cache=True, parallel=True)
+def _bucket_by_row_block(src, dst, chunk, cursor, row, friend):
+    """Write every directed entry ``(row, friend)`` into its row block's bucket."""
+    for c in prange(chunk.size - 1):
+        cur = cursor[c]
+        for e in range(chunk[c], chunk[c + 1]):
+            a = src[e]
+            b = dst[e]
+            if a != b:
+                k = a // _BLOCK_ROWS
+                row[cur[k]] = a
+                friend[cur[k]] = b
+                cur[k] += 1
+                k = b // _BLOCK_ROWS
+                row[cur[k]] = b
+                friend[cur[k]] = a
+                cur[k] += 1
+
+
+#: Bits per pass of :func:`_rows_of_blocks`' radix sort (2,048 counters: a core's L1).
+_RADIX_BITS = 11
+
+
+@njit(cache=True, parallel=True)
+def _rows_of_blocks(bucket, row, friend, n, start, length, indices):
+    """One task per row block: sort its entries by friend, then by row, into its own
+    slice of ``indices`` (the bucket's; ``indices`` may be ``row`` itself: a task copies
+    its slice before writing), and squeeze out repeats.
+
+    The sort is a least-significant-digit radix sort (friend ids in passes of
+    :data:`_RADIX_BITS` bits, then the row as a counting sort, each pass stable),
+    so rows come out sorted without a comparison sort per row; everything a task
+    touches stays in cache.
+    """
+    passes = 0
+    while (1 << (passes * _RADIX_BITS)) < n:
+        passes += 1
+    radix = 1 << _RADIX_BITS
+    for k in prange(bucket.size - 1):
+        lo = k * _BLOCK_ROWS
+        hi = min(lo + _BLOCK_ROWS, n)
+        a0 = bucket[k]
+        m = bucket[k + 1] - a0
+        key = friend[a0:a0 + m].copy()
+        own = row[a0:a0 + m].copy()
+        key2 = np.empty(m, np.int32)
+        own2 = np.empty(m, np.int32)
+        counts = np.empty(radix, np.int64)
+        for d in range(passes):
+            shift = d * _RADIX_BITS
+            counts[:] = 0
+            for p in range(m):
+                counts[(key[p] >> shift) & (radix - 1)] += 1
+            total = 0
+            for r in range(radix):
+                c = counts[r]
+                counts[r] = total
+                total += c
+            for p in range(m):
+                r = (key[p] >> shift) & (radix - 1)
+                key2[counts[r]] = key[p]
+                own2[counts[r]] = own[p]
+                counts[r] += 1
+            key, key2 = key2, key
+            own, own2 = own2, own
+        # Last, a stable counting sort by row, straight into place.
+        rows = np.zeros(hi - lo + 1, np.int64)
+        for p in range(m):
+            rows[own[p] - lo + 1] += 1
+        rows[0] = a0
+        for i in range(hi - lo):
+            rows[i + 1] += rows[i]
+        for i in range(lo, hi):
+            start[i] = rows[i - lo]
+        for p in range(m):
+            r = own[p] - lo
+            indices[rows[r]] = key[p]
+            rows[r] += 1
+        for i in range(lo, hi):
+            a = start[i]
+            b = rows[i - lo]
+            length[i] = b - a if b - a < 2 else squeeze_repeats(indices, a, b)
+
+
+def edges_to_rows(src: np.ndarray, dst: np.ndarray, n: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`edges_to_csr` without the final compaction: ``(row_start, row_len, indices)``.
+
+    Row ``i`` is ``indices[row_start[i] : row_start[i] + row_len[i]]``, sorted and
+    without repeats; the gaps repeats left stay. For rows that are merged into
+    others next (:func:`simulator.graphs.affiliation.merge_rows`), where the
+    compaction pass would be wasted.
+
+    The entries are first bucketed by blocks of :data:`_BLOCK_ROWS` rows (a few
+    hundred write streams, which caches take well), then each block sorts its
+    entries on its own (:func:`_rows_of_blocks`), in cache, for twice the edges'
+    memory while it runs.
+
+    >>> start, length, idx = edges_to_rows(np.array([0, 1, 2]), np.array([1, 0, 2]), 3)
+    >>> [idx[start[i]:start[i] + length[i]].tolist() for i in range(3)]
+    [[1], [0], []]
+    """
+    src, dst = _checked_ends(src, dst, n)
+    blocks = max(1, -(-n // _BLOCK_ROWS))
+    chunk = np.linspace(0, src.size, _EDGE_CHUNKS + 1).astype(np.int64)
+    counts = np.zeros((_EDGE_CHUNKS, blocks), dtype=np.int64)
+    _count_by_row_block(src, dst, chunk, counts)
+    # Bucket k holds block k's entries, chunk after chunk.
+    sizes = counts.sum(axis=0)
+    bucket = np.zeros(blocks + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bucket[1:])
+    cursor = bucket[:-1] + np.cumsum(counts, axis=0) - counts
+    del counts
+    total = int(bucket[-1])
+    row = np.empty(total, dtype=np.int32)
+    friend = np.empty(total, dtype=np.int32)
+    _bucket_by_row_block(src, dst, chunk, cursor, row, friend)
     del cursor
-    indptr, indices, dropped = finish_rows(indptr, indices)
-    return indptr, indices, {"self_loops": int(loops), "multi_edges": dropped // 2}
+    start = np.empty(n + 1, dtype=np.int64)
+    start[n] = total
+    length = np.empty(n, dtype=np.int64)
+    # The rows go into ``row`` itself: each block copies its bucket before writing its
+    # rows over it (fresh memory is slow to touch, on some machines a second per GiB).
+    _rows_of_blocks(bucket, row, friend, n, start, length, row)
+    return start, length, row
 
 
 def csr_problems(indptr: np.ndarray, indices: np.ndarray) -> list[str]:

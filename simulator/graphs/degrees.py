@@ -48,7 +48,7 @@ def draw_from_cdf(cdf, k_min, key, out):
         out[i] = k_min + t
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def fill_stubs(degrees, stubs):
     """Write node ``i`` ``degrees[i]`` times, in node order.
 
@@ -57,19 +57,23 @@ def fill_stubs(degrees, stubs):
     degrees : ndarray of int64, shape (n,)
     stubs : ndarray of int32, shape (degrees.sum(),)
     """
+    start = np.empty(degrees.size, np.int64)
     pos = 0
     for i in range(degrees.size):
-        for _ in range(degrees[i]):
-            stubs[pos] = i
-            pos += 1
+        start[i] = pos
+        pos += degrees[i]
+    for i in prange(degrees.size):
+        for k in range(degrees[i]):
+            stubs[start[i] + k] = i
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def shuffle_stubs(stubs, state):
     """Fisher–Yates shuffle in place from one generator state; returns the new state.
 
     Serial: each swap depends on the previous ones. Position ``i`` (from the
-    top down) swaps with ``randint(state, i + 1)``.
+    top down) swaps with ``randint(state, i + 1)``. It lets go of the GIL, so
+    a builder can run it beside other work.
     """
     for i in range(stubs.size - 1, 0, -1):
         j, state = randint(state, i + 1)

@@ -9,18 +9,19 @@ parameters, the seed and what was lost making the graph simple.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import numba
 import numpy as np
 
 from simulator.errors import ConfigError
 from simulator.graphs import affiliation as aff
 from simulator.graphs.csr import (
-    compact_rows,
     count_ends,
     edges_to_csr,
+    edges_to_rows,
     finish_rows,
-    finish_symmetric_rows,
     scatter_edges,
 )
 from simulator.graphs.degrees import (
@@ -454,54 +455,62 @@ def clustered(
     weak = np.empty(int(n_weak.sum()), dtype=np.int32)
     fill_stubs(n_weak, weak)
     del n_weak
-    shuffle_stubs(weak, np.uint64(_subkey(key, _WEAK)))
+    # The weak stubs' shuffle is serial: it runs beside the parallel clique rows.
+    shuffling = _beside(shuffle_stubs, weak, np.uint64(_subkey(key, _WEAK)))
 
-    counts = group_ends
+    # The graph is kept as two sets of sorted rows until the end: the groups'
+    # cliques (each community's rows built in its own task) and the extra ties
+    # (weak, then top-up). Rows merge in one pass at the end, at their final
+    # places, so no pass sorts or compacts the whole graph.
+    strong_start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(group_ends, out=strong_start[1:])
     del group_ends
-    count_ends(weak[0::2], weak[1::2], counts)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    del counts
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    cursor = indptr[:-1].copy()
-    aff.scatter_groups(members, seg, sizes, cursor, indices)
+    strong = np.empty(int(strong_start[-1]), dtype=np.int32)
+    strong_len = np.empty(n, dtype=np.int64)
+    aff.strong_rows(members, seg, sizes, starts, strong_start, strong, strong_len)
     del members
-    scatter_edges(weak[0::2], weak[1::2], cursor, indices)
-    del weak, cursor
-    indptr, indices, _ = finish_symmetric_rows(indptr, indices)
-    before_top_up = indices.size
+    want = 2 * int(round(n * mean_degree / 2))
+    shuffling.join()
+    extra = edges_to_rows(weak[0::2], weak[1::2], n)
+    del weak
+    degree = np.empty(n, dtype=np.int64)
+    aff.merged_lengths(strong_start, strong_len, strong, *extra, degree)
+    before_top_up = total = int(degree.sum())
 
     # Top up what repeats and self-pairs cost, drawing ends in proportion to the
     # target degree so the tail stays heavy. Each round loses a few new edges
     # to repeats again, hence the loop (2 rounds suffice in practice).
-    want = 2 * int(round(n * mean_degree / 2))
     cum_weight = np.cumsum(target, dtype=np.float64)
     rounds = 0
-    while indices.size < want * 0.999 and rounds < 8:
-        deficit = (want - indices.size) // 2
+    while total < want * 0.999 and rounds < 8:
+        deficit = (want - total) // 2
         if group_clustering is not None and rounds < 2:
             # Each person's own shortfall, as stubs paired at random: every target
             # degree is met again, not only the mean (a configuration-model step).
             # What still repeats after two rounds (hubs short of friends meeting
             # each other again) is drawn in proportion to degree, as below.
-            short = np.maximum(target - np.diff(indptr), 0)
+            short = np.maximum(target - degree, 0)
             make_sum_even(short, _subkey(key, _PAIRS) + rounds, max_degree)
             stubs = np.empty(int(short.sum()), dtype=np.int32)
             fill_stubs(short, stubs)
             del short
             shuffle_stubs(stubs, np.uint64(_subkey(key, _PAIRS) + 100 + rounds))
-            src, dst = stubs[0::2].copy(), stubs[1::2].copy()
-            del stubs
+            src, dst = stubs[0::2], stubs[1::2]
         else:
             src = np.empty(deficit, dtype=np.int32)
             dst = np.empty(deficit, dtype=np.int32)
             aff.draw_weighted_pairs(cum_weight, np.uint64(_subkey(key, _PAIRS)), 100 + rounds,
                                     src, dst)
-        csr = [indptr, indices]
-        del indptr, indices  # _add_edges lets go of the old arrays once copied
-        indptr, indices = _add_edges(csr, src, dst)
+        extra = _merge_extra(extra, edges_to_rows(src, dst, n), (strong_start, strong_len, strong),
+                             degree)
         del src, dst
+        total = int(degree.sum())
         rounds += 1
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    indices = np.empty(total, dtype=np.int32)
+    aff.merge_rows(strong_start, strong_len, strong, *extra, indptr, indices, degree)
+    del strong, extra
     params = {
         "n": n, "mean_degree": mean_degree, "median": median, "max_degree": max_degree,
         "group_size": int(group_size), "weak_share": float(weak_share), "communities": communities,
@@ -537,28 +546,60 @@ def group_sizes(target: np.ndarray, clustering: float, weak_share: float,
     return np.clip(np.rint(s), 3, np.minimum(most, max_degree + 1)).astype(np.int64)
 
 
-def _add_edges(csr: list, src, dst):
-    """Merge extra edges into CSR arrays ``csr = [indptr, indices]`` (peak: old + new).
+class _beside:
+    """Run a ``nogil`` kernel in a thread while the caller goes on; :meth:`join` waits for it.
 
-    The extra edges get their own sorted rows (:func:`edges_to_csr`), and each
-    row is merged with its old one in a single pass, repeats dropped: the same
-    graph as sorting everything again, without re-sorting what was sorted. The
-    arrays come in a list the function empties, so the old ones are freed as
-    soon as they are merged, not when the caller rebinds its names.
+    Only where numba's threading layer takes calls from two threads at once (OpenMP,
+    TBB); with the default work queue the kernel simply runs here, first. The
+    result is the same either way: the kernel writes only its own arguments.
     """
-    indptr, indices = csr
-    csr.clear()
-    n = indptr.size - 1
-    add_ptr, add_idx, _ = edges_to_csr(src, dst, n)
-    out_ptr = indptr + add_ptr
-    out_idx = np.empty(int(out_ptr[-1]), dtype=np.int32)
-    kept = np.empty(n, dtype=np.int64)
-    aff.merge_sorted_rows(indptr, indices, add_ptr, add_idx, out_ptr, out_idx, kept)
-    del indptr, indices, add_ptr, add_idx
-    total = compact_rows(out_ptr, out_idx, kept)
-    if total < out_idx.size:
-        out_idx.resize(total, refcheck=False)
-    return out_ptr, out_idx
+
+    def __init__(self, kernel, *args):
+        self._error: BaseException | None = None
+        self._thread = None
+        if _layer_takes_threads():
+            self._thread = threading.Thread(target=self._run, args=(kernel, args), daemon=True)
+            self._thread.start()
+        else:
+            kernel(*args)
+
+    def _run(self, kernel, args):
+        try:
+            kernel(*args)
+        except BaseException as error:  # handed to join(), in the caller's thread
+            self._error = error
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+
+
+def _layer_takes_threads() -> bool:
+    try:
+        return numba.threading_layer() in ("omp", "tbb")
+    except ValueError:  # no parallel kernel has run yet, so no layer is chosen
+        return False
+
+
+def _merge_extra(rows, more, base, degree):
+    """Two sets of sorted rows ``(row_start, row_len, indices)`` as one, repeats dropped;
+    ``degree`` (the rows of ``base`` and ``rows`` together) gains what ``more`` adds.
+
+    Each merged row gets the room of both (the gaps repeats leave are kept:
+    the rows are merged once more, into the graph, at the end).
+    """
+    a_start, a_len, a_idx = rows
+    b_start, b_len, b_idx = more
+    n = a_len.size
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(a_len + b_len, out=start[1:])
+    idx = np.empty(int(start[-1]), dtype=np.int32)
+    length = np.empty(n, dtype=np.int64)
+    aff.merge_new_rows(*base, a_start, a_len, a_idx, b_start, b_len, b_idx, start, idx, length,
+                       degree)
+    return start, length, idx
 
 
 #: What makes :func:`social` Facebook-like beyond :func:`clustered`'s defaults (measured
