@@ -28,8 +28,8 @@ from simulator.errors import ConfigError
 RUN_FILES = frozenset({"timeseries.csv", "summary.json", "curves.png"})
 #: What a comparison writes beside its variants' run folders.
 COMPARISON_FILES = frozenset({
-    "comparison.csv", "comparison_curves.png", "comparison_outcomes.png", "report.md",
-    "report.html",
+    "comparison.csv", "differences.csv", "comparison_curves.png", "comparison_outcomes.png",
+    "comparison_curves.svg", "comparison_outcomes.svg", "report.md", "report.html",
 })
 
 

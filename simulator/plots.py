@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib
 
@@ -97,6 +98,7 @@ OUTCOME_TITLES = {
     "customers": "customers (share)",
     "followers": "followers",
     "cost": "cost",
+    "negative_talk": "negative word (per person)",
     "roi": "ROI",
 }
 
@@ -112,31 +114,82 @@ def variant_colors(count: int) -> list:
     return [cmap(i % 10) for i in range(count)]
 
 
-def _grid(panels: int, width: float, height: float):
-    ncols = max(1, min(panels, 3))
+#: Slide size of the comparison figures: 16:9, 1920 x 1080 pixels in the PNG.
+SLIDE_INCHES, SLIDE_DPI = (16.0, 9.0), 120
+
+
+def _grid(panels: int, size: tuple[float, float] = SLIDE_INCHES):
+    """A figure of slide size holding ``panels`` axes (up to 3 across)."""
+    ncols = 4 if panels in (7, 8) else max(1, min(panels, 3))  # two full rows on a 16:9 slide
     nrows = max(1, -(-panels // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
-                             constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, constrained_layout=True, squeeze=False)
     flat = list(axes.ravel())
     for ax in flat[panels:]:
         ax.set_visible(False)
     return fig, flat[:panels]
 
 
+def _slide_text(fig) -> None:
+    """Type sized for the back of a meeting room (about 14 pt at 1920 x 1080)."""
+    for ax in fig.axes:
+        ax.title.set_fontsize(17)
+        ax.xaxis.label.set_fontsize(14)
+        ax.yaxis.label.set_fontsize(14)
+        ax.tick_params(labelsize=13)
+        legend = ax.get_legend()
+        if legend is not None:
+            for text in legend.get_texts():
+                text.set_fontsize(13)
+    if fig._suptitle is not None:
+        fig._suptitle.set_fontsize(19)
+
+
 def _save_atomic(fig, path: str | Path) -> Path:
-    """Save a PNG via a temporary file, so an interrupted run never leaves half a picture."""
+    """Save a PNG (and an SVG beside it, same name) via temporary files, so an
+    interrupted run never leaves half a picture."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    fig.savefig(tmp, dpi=110, format="png")
+    for target, kwargs in ((path, {"dpi": SLIDE_DPI, "format": "png"}),
+                           (path.with_suffix(".svg"), {"format": "svg"})):
+        tmp = target.with_name(target.name + ".tmp")
+        fig.savefig(tmp, **kwargs)
+        tmp.replace(target)
     plt.close(fig)
-    tmp.replace(path)
     return path
 
 
+class Event(NamedTuple):
+    """A step worth marking on the curves: the outage, the brand's entry, its detection."""
+
+    step: float
+    label: str
+    variant: str | None = None  #: whose event (None: every variant's)
+
+
+#: Line style of each kind of event (the text before any ":" in its label).
+EVENT_STYLES = {
+    "outage": (0, (5, 3)),
+    "detection, mean": (0, (1, 2)),
+    "brand enters": (0, (8, 2, 2, 2)),
+    "brand leaves": (0, (2, 2, 8, 2)),
+}
+
+
+def _mark_events(ax, events: Sequence[Event], colors: Mapping[str, object], label: bool):
+    """Vertical lines at the events; ``label`` names them (in the figure's legend)."""
+    for event in events:
+        color = colors.get(event.variant, "#444444") if event.variant else "#444444"
+        kind = event.label.split(":")[0]
+        step = f"{event.step:g}"
+        ax.axvline(event.step, color=color, lw=1.8, ls=EVENT_STYLES.get(kind, (0, (5, 3))),
+                   label=f"{event.label} (step {step})" if label else None)
+
+
 def plot_comparison_curves(
-    series: Mapping[str, tuple[pd.DataFrame, int]], path: str | Path, title: str = ""
+    series: Mapping[str, tuple[pd.DataFrame, int]], path: str | Path, title: str = "",
+    events: Sequence[Event] = (),
 ) -> Path:
-    """Every variant's main curves overlaid, mean with 2.5-97.5% bands, saved as PNG.
+    """Every variant's main curves overlaid, mean with 2.5-97.5% bands, at slide size
+    (PNG 1920 x 1080 and SVG), with the scenario's events marked.
 
     Parameters
     ----------
@@ -144,9 +197,12 @@ def plot_comparison_curves(
         Per variant, its time-series table (``replicate``, ``step``, metrics)
         and its population size (curves are shares of the population).
     path : str or Path
-        Where the PNG goes.
+        Where the PNG goes (the SVG goes beside it).
     title : str, optional
         Figure title.
+    events : sequence of Event, optional
+        Vertical dashed lines, in the variant's colour when the event is one
+        variant's; labelled on the first panel.
     """
     panels = []
     for panel_title, column, optional in COMPARISON_PANELS:
@@ -154,30 +210,48 @@ def plot_comparison_curves(
         if not present or (optional and not any(ts[column].to_numpy().any() for ts in present)):
             continue
         panels.append((panel_title, column))
-    fig, axes = _grid(len(panels), 4.2, 3.2)
+    fig, axes = _grid(len(panels))
     colors = variant_colors(len(series))
-    for ax, (panel_title, column) in zip(axes, panels, strict=True):
+    by_name = dict(zip(series, colors, strict=True))
+    for k, (ax, (panel_title, column)) in enumerate(zip(axes, panels, strict=True)):
         for i, (color, (name, (ts, n))) in enumerate(zip(colors, series.items(), strict=True)):
             if column in ts:
                 b = bands(ts, column, n)
-                ax.plot(b.index, b["mean"], color=color, lw=2, label=name,
+                ax.plot(b.index, b["mean"], color=color, lw=2.5, label=name,
                         ls=VARIANT_STYLES[i % len(VARIANT_STYLES)])
                 ax.fill_between(b.index, b["low"], b["high"], color=color, alpha=0.2, lw=0)
+        _mark_events(ax, events, by_name, label=k == 0)
         ax.set_title(panel_title)
         ax.set_xlabel("step")
         ax.set_ylabel("share of population")
         ax.grid(alpha=0.3)
-    if axes:
-        axes[0].legend(loc="best", fontsize=8)
     if title:
         fig.suptitle(title)
+    _slide_text(fig)
+    if axes:  # one legend for all panels (variants, then events), below them
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", frameon=False, fontsize=14,
+                   ncols=min(len(labels), 5))
     return _save_atomic(fig, path)
+
+
+def _thousands(ax) -> None:
+    """Tick labels with thousands separators once the axis reaches 10,000."""
+    from matplotlib.ticker import FuncFormatter
+
+    if max(abs(v) for v in ax.get_ylim()) >= 10_000:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
 
 
 def plot_comparison_outcomes(
     table: pd.DataFrame, outcomes: Sequence[str], path: str | Path, title: str = ""
 ) -> Path:
-    """Bars of each outcome per variant with 95% interval error bars, saved as PNG.
+    """Bars of each outcome per variant with 95% interval error bars, at slide size
+    (PNG 1920 x 1080 and SVG beside it).
+
+    ROI gets no bars of its own: it is written over the profit bars, so that a
+    variant that spends almost nothing (a large ROI on a small profit) cannot
+    look best at a glance.
 
     Parameters
     ----------
@@ -192,8 +266,11 @@ def plot_comparison_outcomes(
     title : str, optional
         Figure title.
     """
-    shown = [m for m in outcomes if m in table]
-    fig, axes = _grid(len(shown), 3.6, 3.0)
+    from simulator.compare.outcomes import info
+
+    roi_on_profit = "roi" in outcomes and "roi" in table and "profit" in outcomes and "profit" in table
+    shown = [m for m in outcomes if m in table and not (m == "roi" and roi_on_profit)]
+    fig, axes = _grid(len(shown))
     names = table["variant"].astype(str).tolist()
     x = np.arange(len(names))
     colors = np.array(variant_colors(len(names)))
@@ -209,13 +286,27 @@ def plot_comparison_outcomes(
             ax.errorbar(x[ok], mean[ok], yerr=[below[ok], above[ok]], fmt="none",
                         ecolor="black", capsize=4, lw=1)
         for i in np.flatnonzero(~ok):
-            ax.text(x[i], 0.02, "n/a", ha="center", va="bottom", fontsize=8, color="#555555",
+            ax.text(x[i], 0.02, "n/a", ha="center", va="bottom", fontsize=12, color="#555555",
                     transform=ax.get_xaxis_transform())  # x in data, y in axes units
+        if m == "profit" and roi_on_profit:
+            roi = table["roi"].to_numpy(dtype=float)
+            bottom, top = ax.get_ylim()
+            ax.set_ylim(bottom, top + 0.15 * (top - bottom))  # room for the ROI line
+            for i in range(len(names)):
+                text = "ROI n/a" if not np.isfinite(roi[i]) else f"ROI {roi[i]:,.1f}"
+                ax.text(x[i], 0.97, text, ha="center", va="top", fontsize=12,
+                        transform=ax.get_xaxis_transform())
         ax.axhline(0.0, color="black", lw=0.6)
+        _thousands(ax)
         ax.set_xticks(x, names, rotation=30 if len(names) > 3 else 0,
                       ha="right" if len(names) > 3 else "center")
-        ax.set_title(OUTCOME_TITLES.get(m, m))
+        unit = info(m).unit
+        ax.set_title(OUTCOME_TITLES.get(m, info(m).title)
+                     + (" (ROI = profit / cost)" if m == "profit" and roi_on_profit else ""))
+        if unit:
+            ax.set_ylabel(unit)
         ax.grid(axis="y", alpha=0.3)
     if title:
         fig.suptitle(title)
+    _slide_text(fig)
     return _save_atomic(fig, path)

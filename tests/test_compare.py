@@ -210,7 +210,8 @@ def test_variants_option_picks_and_orders(tmp_path, capsys):
     assert main(["compare", str(write(tmp_path, LATE)), "--variants", "never, early",
                  "--replicates", "2", "--steps", "12", "--out", str(out), "--no-plots"]) == 0
     assert pd.read_csv(out / "comparison.csv")["variant"].tolist() == ["never", "early"]
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "early", "never"]
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "differences.csv", "early",
+                                                     "never"]
     assert not (out / "early" / "curves.png").exists()  # --no-plots, as for `virality run`
     assert len(pd.read_csv(out / "early" / "timeseries.csv")) == 2 * 13
     printed = capsys.readouterr().out
@@ -322,3 +323,84 @@ def test_variants_record_their_graph_section_not_a_given_graph(tmp_path):
                  "--steps", "5", "--out", str(out), "--quiet", "--no-plots"]) == 0
     graph = json.loads((out / "never" / "summary.json").read_text())["parameters"]["graph"]
     assert "given" not in graph and graph["kind"]
+
+
+def test_paired_differences_from_the_baseline(compared, capsys):
+    """differences.csv: each variant minus the baseline (the first variant), replicate by
+    replicate, with the share of pairs in which the variant is higher."""
+    _, out = compared
+    diff = pd.read_csv(out / "differences.csv")
+    assert diff["variant"].tolist() == ["later", "never"]
+    assert set(diff["baseline"]) == {"early"}
+    for name in ("later", "never"):
+        mine = pd.read_csv(out / name / "timeseries.csv")
+        base = pd.read_csv(out / "early" / "timeseries.csv")
+        last = mine["step"].max()
+        reach = (mine[mine.step == last].set_index("replicate")["cum_reach"]
+                 - base[base.step == last].set_index("replicate")["cum_reach"]) / 2000
+        row = diff.set_index("variant").loc[name]
+        assert row["reach"] == pytest.approx(reach.mean(), abs=1e-12)
+        assert row["reach_wins"] == pytest.approx((reach > 0).mean())
+        assert row["reach_low"] <= row["reach"] <= row["reach_high"]
+    # A brand that never enters spends nothing: every pair says so.
+    never = diff.set_index("variant").loc["never"]
+    assert never["cost"] < 0 and never["cost_wins"] == 0 and never["cost_high"] < 0
+
+
+def test_baseline_flag_and_its_one_line_refusal(tmp_path, capsys):
+    scenario = write(tmp_path, LATE)
+    args = ["compare", str(scenario), "--replicates", "2", "--steps", "12", "--no-plots"]
+    out = tmp_path / "a"
+    assert main([*args, "--out", str(out), "--baseline", "never"]) == 0
+    printed = capsys.readouterr().out
+    assert "difference from never:" in printed
+    assert max(len(line) for line in printed.splitlines() if not line.startswith("wrote")) <= 100
+    diff = pd.read_csv(out / "differences.csv")
+    assert diff["variant"].tolist() == ["early", "later"] and set(diff["baseline"]) == {"never"}
+    assert main([*args, "--out", str(tmp_path / "b"), "--baseline", "nope"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--baseline = 'nope'" in err[0] and "early, later, never" in err[0]
+    assert not (tmp_path / "b").exists()
+
+
+def test_report_is_deck_ready(compared):
+    """Slide-size figures in PNG and SVG, units and definitions, paired differences,
+    intervals that cannot wrap, no stray header row, ROI written over the profit bars."""
+    from PIL import Image
+
+    _, out = compared
+    for name in ("comparison_curves", "comparison_outcomes"):
+        assert Image.open(out / f"{name}.png").size == (1920, 1080)
+        assert (out / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+    page = (out / "report.html").read_text()
+    assert "<h2>Difference from early</h2>" in page and "higher in" in page
+    assert "What the outcomes mean" in page and "share of people" in page
+    assert "white-space:nowrap" in page
+    assert page.count("<thead>") == 3 and "<th></th><th>reach" not in page
+    md = (out / "report.md").read_text()
+    assert "## Difference from early" in md and "(baseline)" in md
+
+
+def test_events_mark_the_outage_and_each_variant_s_entry():
+    from simulator.compare.outcomes import events
+
+    sc = simulator.Scenario.from_dict({
+        "graph": {"kind": "erdos_renyi", "n": 500, "mean_degree": 8},
+        "market": {"p_purchase": 0.2}, "crisis": {"step": 6},
+        "brand": {"strategy": "late", "enter_step": 3},
+        "run": {"steps": 12, "replicates": 2},
+        "variants": {"soon": {}, "later": {"brand.enter_step": 9}, "never": {
+            "brand.strategy": "ignore"}},
+    })
+    marks = events(compare(sc, seed=1))
+    assert ("outage", 6) in [(e.label, e.step) for e in marks if e.variant is None]
+    entries = {e.variant: e.step for e in marks if e.label.startswith("brand enters")}
+    assert entries == {"soon": 3, "later": 9}
+
+
+def test_number_formats_for_a_deck():
+    from simulator.compare.outcomes import format_interval
+
+    assert format_interval(120772.4, 112722.0, 128822.0) == "120,772 (112,722 to 128,822)"
+    assert format_interval(-0.0001, -0.0002, 0.0001, signed=True) == "0.000 (0.000 to 0.000)"
+    assert format_interval(0.02, 0.001, 0.04, signed=True) == "+0.020 (+0.001 to +0.040)"

@@ -2,9 +2,10 @@
 
 Writes ``DIR/<variant>/`` with exactly what ``virality run`` writes
 (``timeseries.csv``, ``summary.json``, ``curves.png``), ``DIR/comparison.csv``
-(one row per variant), ``DIR/comparison_curves.png`` and
-``DIR/comparison_outcomes.png``, and with ``--report`` ``DIR/report.md`` and
-``DIR/report.html``. Everything is checked before the first run, and nothing is
+(one row per variant), ``DIR/differences.csv`` (each variant minus the baseline,
+paired replicate by replicate), ``DIR/comparison_curves.png`` and
+``DIR/comparison_outcomes.png`` (1920 x 1080, each with an SVG beside it), and
+with ``--report`` ``DIR/report.md`` and ``DIR/report.html``. Everything is checked before the first run, and nothing is
 written until every variant has run, so a bad command never loses earlier results.
 """
 
@@ -27,14 +28,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run a scenario's variants side by side",
         description="Run every [variants.*] table of a scenario (or those given by --variants) "
         "with common random numbers: the same seed, streams and graph for every variant. "
-        "Writes DIR/<variant>/ as 'virality run' does, DIR/comparison.csv and two "
-        "comparison plots; --report adds DIR/report.md and DIR/report.html.",
+        "Writes DIR/<variant>/ as 'virality run' does, DIR/comparison.csv, "
+        "DIR/differences.csv (each variant minus the baseline, paired replicate by "
+        "replicate) and two comparison plots at slide size (PNG and SVG); --report adds "
+        "DIR/report.md and DIR/report.html.",
         epilog='examples:\n  virality compare scenarios/crisis.toml --report\n  virality compare scenarios/adoption_strategies.toml --variants spontaneous,late --replicates 20\nscenario files: docs/keys.md (every key), scenarios/ (commented examples)',
     )
     _add_run_options(p)
     p.add_argument(
         "--variants", metavar="A,B",
         help="comma-separated variants to run, in this order (default: all, in file order)",
+    )
+    p.add_argument(
+        "--baseline", metavar="NAME",
+        help="the variant the others are measured against, replicate by replicate "
+        "(default: the first variant run); DIR/differences.csv and the report show the "
+        "differences",
     )
     p.add_argument(
         "--report", action="store_true",
@@ -65,6 +74,8 @@ def reproducing_command(args: argparse.Namespace, comparison) -> str:
     for pair in args.set or []:
         words += ["--set", pair]
     words += ["--variants", ",".join(comparison.variants)]
+    if args.baseline:
+        words += ["--baseline", args.baseline]
     if args.out:
         words += ["--out", str(args.out)]
     return shlex.join(words)
@@ -80,6 +91,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = _load(args)
     names = select_variants(scenario, parse_variant_list(args.variants))
     variant_scenarios(scenario, names)  # every variant checked before the first run
+    if args.baseline is not None and args.baseline not in names:
+        raise ConfigError(f"--baseline = {args.baseline!r} is not one of the variants run; "
+                          f"allowed: {', '.join(names)}")
     out = Path(args.out) if args.out else default_out_dir(scenario.name)
     check_out_dir(out, args.overwrite)
     replicates = args.replicates or scenario.run.replicates
@@ -89,7 +103,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     with bar:
         comparison = compare(scenario, names, seed=args.seed, replicates=args.replicates,
-                             steps=args.steps, progress=update)
+                             steps=args.steps, progress=update, baseline=args.baseline)
 
     # All variants ran: only now write, into a fresh folder swapped in at the end, so an
     # error or Ctrl+C above or while writing leaves earlier results whole.
@@ -104,8 +118,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
               f"{comparison.steps} steps, seed {comparison.seed}, common random numbers "
               f"({time.perf_counter() - t0:.1f} s)")
         print(format_comparison(comparison))
-        print("wrote " + ", ".join(str(p) for p in written)
-              + f" and one folder per variant in {final}")
+        top = sorted(Path(p).name for p in written if Path(p).parent == final)
+        print(f"wrote into {final}: one folder per variant, " + ", ".join(top))
     return 0
 
 
@@ -114,23 +128,24 @@ def _write_comparison(args, scenario, comparison, out: Path, write_run_outputs):
     written = []
     for name, res in comparison.results.items():
         write_run_outputs(res, out / name, plots=not args.no_plots)
-    written.append(comparison.write(out))
+    written += comparison.write(out)
     figures = {}
     if not args.no_plots:
+        from simulator.compare.outcomes import events
         from simulator.plots import plot_comparison_curves, plot_comparison_outcomes
 
         title = (f"{scenario.name}: {comparison.replicates} replicates per variant, "
                  f"seed {comparison.seed}")
-        figures["Main curves per variant (mean, 2.5-97.5% band over replicates)"] = (
-            plot_comparison_curves(
-                {name: (res.timeseries, res.n) for name, res in comparison.results.items()},
-                out / "comparison_curves.png", title=title,
-            )
+        figures["Main curves per variant (mean, 2.5-97.5% band over replicates; "
+                "dashed lines: events)"] = plot_comparison_curves(
+            {name: (res.timeseries, res.n) for name, res in comparison.results.items()},
+            out / "comparison_curves.png", title=title, events=events(comparison),
         )
         figures["Outcomes per variant (mean and 95% interval)"] = plot_comparison_outcomes(
             comparison.table, comparison.outcomes, out / "comparison_outcomes.png", title=title,
         )
         written += figures.values()
+        written += [Path(p).with_suffix(".svg") for p in figures.values()]
     if args.report:
         from simulator.compare.report import write_report
 

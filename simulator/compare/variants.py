@@ -24,6 +24,7 @@ import pandas as pd
 from simulator.engine.results import Results, _atomic_write, ci95
 from simulator.engine.run import make_graph, run, run_settings
 from simulator.errors import ConfigError
+from simulator.outputs import COMPARISON_FILES
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -37,10 +38,7 @@ OUTCOMES = (
 SHARED_RUN_KEYS = ("run.seed", "run.replicates", "run.steps")
 
 #: Files a comparison writes next to the variants' folders (no variant may take these names).
-RESERVED_NAMES = frozenset({
-    "comparison.csv", "comparison_curves.png", "comparison_outcomes.png",
-    "report.md", "report.html",
-})
+RESERVED_NAMES = COMPARISON_FILES
 
 
 @dataclass
@@ -59,6 +57,9 @@ class Comparison:
         Shared friend graphs built for the comparison: 1 when the variants agree
         on ``[graph]``; graphs resampled per replicate (``run.resample_graph``)
         are built inside each run and not counted.
+    baseline : str, optional
+        The variant :meth:`differences` measures the others against (default:
+        the first one run).
     """
 
     scenario: Any
@@ -67,6 +68,8 @@ class Comparison:
     replicates: int
     steps: int
     graphs_built: int = 0
+    #: The variant the others are measured against (default: the first one run).
+    baseline: str | None = None
 
     @property
     def variants(self) -> list[str]:
@@ -108,13 +111,70 @@ class Comparison:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write ``comparison.csv`` (:attr:`table`) into ``out_dir``; return its path."""
+    @property
+    def baseline_name(self) -> str:
+        """:attr:`baseline`, or the first variant when none was named."""
+        return self.baseline if self.baseline is not None else self.variants[0]
+
+    def differences(self, baseline: str | None = None) -> pd.DataFrame:
+        """Each variant minus the baseline, paired replicate by replicate.
+
+        Under common random numbers replicate ``r`` of every variant shares its
+        streams and graph, so the difference of replicate ``r``'s outcomes is
+        free of most of the luck both carry: its interval is much narrower than
+        the two variants' intervals suggest (and two overlapping intervals can
+        still hide a sure difference).
+
+        Returns
+        -------
+        DataFrame
+            One row per other variant: ``variant``, then per outcome ``<m>``
+            (mean paired difference), ``<m>_low``, ``<m>_high`` (its 95%
+            interval, :func:`ci95`) and ``<m>_wins`` (share of the pairs in
+            which the variant is higher). Replicates where either side is NaN
+            are left out; no pair at all gives NaN.
+        """
+        base = self.baseline_name if baseline is None else baseline
+        if base not in self.results:
+            raise ConfigError(f"baseline = {base!r} is not one of the variants run; "
+                              f"allowed: {', '.join(self.variants)}")
+        ref = self.results[base].finals.set_index("replicate")
+        rows = []
+        for name, res in self.results.items():
+            if name == base:
+                continue
+            other = res.finals.set_index("replicate")
+            row: dict[str, Any] = {"variant": name}
+            for m in self.outcomes:
+                if m in other and m in ref:
+                    diff = (other[m] - ref[m]).dropna().to_numpy(dtype=float)
+                else:
+                    diff = np.empty(0)
+                if diff.size:
+                    low, high = ci95(diff)
+                    row.update({m: float(diff.mean()), f"{m}_low": low, f"{m}_high": high,
+                                f"{m}_wins": float((diff > 0).mean())})
+                else:
+                    row.update({m: np.nan, f"{m}_low": np.nan, f"{m}_high": np.nan,
+                                f"{m}_wins": np.nan})
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["variant"] + [
+            f"{m}{s}" for m in self.outcomes for s in ("", "_low", "_high", "_wins")])
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write ``comparison.csv`` (:attr:`table`) and, with two variants or more,
+        ``differences.csv`` (:meth:`differences` from the baseline) into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         path = out / "comparison.csv"
         _atomic_write(path, self.table.to_csv(index=False))
-        return path
+        written = [path]
+        if len(self.results) > 1:
+            diff = self.differences()
+            diff.insert(1, "baseline", self.baseline_name)
+            written.append(out / "differences.csv")
+            _atomic_write(written[-1], diff.to_csv(index=False))
+        return written
 
 
 def select_variants(scenario: Any, names: Sequence[str] | None = None) -> list[str]:
@@ -187,6 +247,7 @@ def compare(
     replicates: int | None = None,
     steps: int | None = None,
     progress: ProgressCallback | None = None,
+    baseline: str | None = None,
 ) -> Comparison:
     """Run the scenario's variants with common random numbers.
 
@@ -201,6 +262,9 @@ def compare(
     progress : callable, optional
         Called as ``progress(done, total)`` after each replicate, with
         ``total = len(variants) * replicates``.
+    baseline : str, optional
+        The variant the others are measured against
+        (:meth:`Comparison.differences`; default: the first one run).
 
     Returns
     -------
@@ -232,6 +296,9 @@ def compare(
     True
     """
     names = select_variants(scenario, variants)
+    if baseline is not None and baseline not in names:
+        raise ConfigError(f"--baseline {baseline!r} is not one of the variants run; "
+                          f"allowed: {', '.join(names)}")
     scenarios = variant_scenarios(scenario, names)
     seed, replicates, steps = run_settings(scenario, seed, replicates, steps)
     total = len(names) * replicates
@@ -254,4 +321,4 @@ def compare(
         results[name] = run(sc, seed=seed, replicates=replicates, graph=graph, steps=steps,
                             progress=step_progress, graph_is_scenarios=True)
     return Comparison(scenario=scenario, results=results, seed=seed, replicates=replicates,
-                      steps=steps, graphs_built=len(graphs))
+                      steps=steps, graphs_built=len(graphs), baseline=baseline)
