@@ -129,7 +129,7 @@ def _grid(panels: int, size: tuple[float, float] = SLIDE_INCHES):
     return fig, flat[:panels]
 
 
-def _slide_text(fig) -> None:
+def slide_text(fig) -> None:
     """Type sized for the back of a meeting room (about 14 pt at 1920 x 1080)."""
     for ax in fig.axes:
         ax.title.set_fontsize(17)
@@ -227,7 +227,7 @@ def plot_comparison_curves(
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
-    _slide_text(fig)
+    slide_text(fig)
     if axes:  # one legend for all panels (variants, then events), below them
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", frameon=False, fontsize=14,
@@ -308,5 +308,5 @@ def plot_comparison_outcomes(
         ax.grid(axis="y", alpha=0.3)
     if title:
         fig.suptitle(title)
-    _slide_text(fig)
+    slide_text(fig)
     return _save_atomic(fig, path)

@@ -52,7 +52,9 @@ def write_summary(out: Path, results: pd.DataFrame, params: list[str],
     table.to_csv(paths["summary"], index=False)
     main, x = metrics[0], params[0]
     others = params[1:]
-    fig, ax = plt.subplots(figsize=(8, 4.5), constrained_layout=True)
+    from simulator.plots import SLIDE_DPI, SLIDE_INCHES, slide_text
+
+    fig, ax = plt.subplots(figsize=SLIDE_INCHES, constrained_layout=True)  # a 1920x1080 slide
     groups = list(table.groupby(others, sort=True)) if others else [((), table)]
     numeric = pd.api.types.is_numeric_dtype(table[x])
     for key, part in groups:
@@ -62,15 +64,17 @@ def write_summary(out: Path, results: pd.DataFrame, params: list[str],
                                           strict=False))
         xs = part[x].to_numpy() if numeric else np.arange(len(part))
         if len(groups) <= MAX_LINES:
-            ax.plot(xs, part[main], "o-", label=label or None)
+            ax.plot(xs, part[main], "o-", lw=2.5, ms=8, label=label or None)
             ax.fill_between(xs, part[f"{main}_low"], part[f"{main}_high"], alpha=0.2)
         else:
             ax.plot(xs, part[main], ".", alpha=0.6)
     ax.set_xlabel(x)
     ax.set_ylabel(f"{main} (mean, 95% interval)")
+    ax.grid(alpha=0.3)
     if others and len(groups) <= MAX_LINES:
-        ax.legend(fontsize=8)
-    fig.savefig(paths["figure"], dpi=120)
+        ax.legend()
+    slide_text(fig)
+    fig.savefig(paths["figure"], dpi=SLIDE_DPI)
     plt.close(fig)
     return table, paths
 
