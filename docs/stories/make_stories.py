@@ -22,6 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from simulator.compare.outcomes import format_interval  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 #: Story name -> (title, the question the documents ask, what the model says).
@@ -82,7 +85,8 @@ STORIES = {
 
 #: Columns shown in the README (the full set is in each comparison.csv).
 COLUMNS = ("reach", "net_sentiment", "customers", "followers", "negative_talk", "profit")
-KEEP = ("comparison.csv", "comparison_curves.png", "comparison_outcomes.png", "report.md")
+KEEP = ("comparison.csv", "differences.csv", "comparison_curves.png", "comparison_outcomes.png",
+        "report.md")
 
 
 def run_story(name: str) -> float:
@@ -101,12 +105,8 @@ def run_story(name: str) -> float:
 
 
 def cell(row: pd.Series, metric: str) -> str:
-    mean, low, high = row[metric], row[f"{metric}_low"], row[f"{metric}_high"]
-    if pd.isna(mean):
-        return "n/a"
-    if abs(mean) >= 100:
-        return f"{mean:,.0f} [{low:,.0f}, {high:,.0f}]"
-    return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
+    """As the comparison's own report writes it: ``mean (low to high)``."""
+    return format_interval(row[metric], row[f"{metric}_low"], row[f"{metric}_high"])
 
 
 def section(name: str) -> str:
