@@ -1,13 +1,19 @@
 """``ViralityModel``: the engine as a Mesa model (for notebooks, ``batch_run`` and the web page).
 
 The model holds one :class:`~simulator.engine.simulation.Simulation` (replicate
-0 of a run) and advances it one engine step per ``model.step()``. Agents stay
-arrays: there is no Mesa ``Agent`` per person on the hot path. For a small
-population, :meth:`ViralityModel.agent_info` and
-:meth:`ViralityModel.opinions_table` let a teacher look at single people.
+0 of a run) and advances it one engine step per ``model.step()``. The state
+stays in the engine's arrays and the numba engine steps everyone at once; each
+person of the friend graph is also a Mesa agent, a :class:`Person` that reads
+its own slot of those arrays. So ``model.agents`` and the DataCollector's
+``agent_reporters`` work as in any Mesa model, and the numbers do not change.
+:meth:`ViralityModel.agent_info` and :meth:`ViralityModel.opinions_table` let a
+teacher look at single people.
 
 Same seed, same numbers: ``ViralityModel(scenario=sc, seed=s)`` steps through
-exactly the series of replicate 0 of ``simulator.run(sc, seed=s)``.
+exactly the series of replicate 0 of ``simulator.run(sc, seed=s)``, and its
+DataCollector records every column of that run's ``timeseries.csv`` (the
+counts, then the platform's feed, followers, brand, paid, crisis and money
+series) under the same names.
 
 >>> from simulator import ViralityModel
 >>> model = ViralityModel(n=200, mean_degree=6, graph_kind="erdos_renyi", steps=5, seed=1)
@@ -16,11 +22,15 @@ exactly the series of replicate 0 of ``simulator.run(sc, seed=s)``.
 >>> frame = model.datacollector.get_model_vars_dataframe()
 >>> len(frame), int(frame["n_aware"].iloc[0])  # the classroom's 3 seeds
 (2, 3)
+>>> len(model.agents), model.people[0].opinion
+(200, 'unaware')
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+import itertools
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +84,25 @@ DEFAULT_SCENARIO: dict[str, Any] = {
     "run": {"steps": 40, "replicates": 20, "seed": 7},
 }
 
-#: Metrics the DataCollector records every step (the engine's public metrics).
-REPORTED = tuple(M.COUNT_NAMES[i] for i in M.PUBLIC_COUNT_POSITIONS)
+#: The count metrics :meth:`ViralityModel.counts` returns (the engine's public counts).
+PUBLIC_COUNTS = tuple(M.COUNT_NAMES[i] for i in M.PUBLIC_COUNT_POSITIONS)
+
+#: Metrics the DataCollector records every step: every column of ``timeseries.csv``
+#: but ``replicate`` and ``step`` (the counts, then the platform layers), in its order.
+REPORTED = M.PUBLIC_COLUMNS
+
+#: Up to this many nodes a model makes one :class:`Person` per node unless told
+#: otherwise. A Mesa agent costs 1.5 to 3 µs and 0.5 kB (0.15 s and 50 MB for
+#: 100,000 people, 3 s and 0.5 GB for a million), while the engine keeps 14
+#: bytes per person and steps a million people in tens of milliseconds: above
+#: the limit the agents would cost more than the run, so ``agents=True`` (or an
+#: agent reporter) asks for them.
+AGENT_LIMIT = 200_000
 
 OPINION_NAMES = {int(o): o.name.lower() for o in Opinion}
+
+# Opinions whose holders pass word while their talk lasts (the undecided and the unaware do not).
+_SPEAKING = (int(Opinion.POSITIVE), int(Opinion.NEGATIVE))
 
 
 def resolve_scenario(scenario: str | Path | Scenario | Mapping | None) -> Scenario:
@@ -95,11 +120,160 @@ def resolve_scenario(scenario: str | Path | Scenario | Mapping | None) -> Scenar
     )
 
 
+class _IdCounters:
+    """Mesa's per-model counters of ``unique_id``, kept on each model instead of on the class.
+
+    Mesa 3.3.1 keeps them in ``Agent._ids``, a dict on the class keyed by the
+    model, so a model that made an agent is never freed: every model of a
+    ``batch_run`` and every Reset of the classroom page would stay in memory
+    with all its people (a Mesa bug, fixed after 3.3.1). ``Agent.__init__``
+    reads the counter as ``self._ids[model]``, so :class:`Person` puts this
+    table in its place; the counter lives and dies with its model, and ids
+    still count from 1 in creation order.
+    """
+
+    def __getitem__(self, model: mesa.Model) -> Iterator[int]:
+        counter = model.__dict__.get("_person_ids")
+        if counter is None:
+            counter = model._person_ids = itertools.count(1)
+        return counter
+
+
+def _is_talking(simulation: Simulation, i: int) -> bool:
+    """Whether agent ``i`` talks in the next step (one slot of :meth:`ViralityModel.talking`)."""
+    s = simulation.state
+    return int(s.opinion[i]) in _SPEAKING and int(s.talk_until[i]) > simulation.t
+
+
+class Person(mesa.Agent):
+    """One person of the friend graph as a Mesa agent: a read-only view of the engine's arrays.
+
+    The numba engine steps everyone at once, so a Person has no behaviour of its
+    own: ``step`` is Mesa's no-op, nothing here writes to the state, and
+    ``model.agents.do("step")`` changes nothing. Every property reads this
+    person's slot (:attr:`node`) of ``model.state`` at the model's current step,
+    so an agent reporter sees the very state the model reporters count, and
+    the properties equal the entries of :meth:`ViralityModel.agent_info` (its
+    ``agent`` is :attr:`node`).
+
+    Parameters
+    ----------
+    model : ViralityModel
+    node : int
+        The person's index in the friend graph and in every engine array.
+
+    Attributes
+    ----------
+    node : int
+        As given. Mesa numbers agents from 1 and the people are a model's first
+        agents, so ``unique_id`` (the ``AgentID`` of
+        ``datacollector.get_agent_vars_dataframe()``) is ``node + 1``.
+
+    Examples
+    --------
+    >>> model = ViralityModel(n=50, mean_degree=4, graph_kind="erdos_renyi", n_seeds=2, seed=3)
+    >>> fan = next(p for p in model.agents if p.opinion == "positive")
+    >>> fan.talking, fan.unique_id == fan.node + 1, fan.info()["friends"] == fan.friends
+    (True, True, True)
+    """
+
+    _ids = _IdCounters()
+
+    def __init__(self, model: ViralityModel, node: int) -> None:
+        super().__init__(model)
+        self.node = node
+
+    def __repr__(self) -> str:
+        return f"Person(node={self.node}, opinion={self.opinion!r})"
+
+    @property
+    def opinion(self) -> str:
+        """``"unaware"``, ``"positive"``, ``"negative"`` or ``"neutral"`` (undecided)."""
+        return OPINION_NAMES[int(self.model.simulation.state.opinion[self.node])]
+
+    @property
+    def talking(self) -> bool:
+        """Whether this person passes word in the next step."""
+        return _is_talking(self.model.simulation, self.node)
+
+    @property
+    def talking_until(self) -> int | None:
+        """The last step this person talks in, or ``None`` when silent."""
+        if not self.talking:
+            return None
+        return int(self.model.simulation.state.talk_until[self.node])
+
+    @property
+    def customer(self) -> bool:
+        """Whether this person has bought."""
+        return bool(self.model.simulation.state.customer[self.node])
+
+    @property
+    def follower(self) -> bool:
+        """Whether this person follows the brand's page."""
+        return bool(self.model.simulation.state.follower[self.node])
+
+    @property
+    def bell(self) -> bool:
+        """Whether this person has the page's notifications on."""
+        return bool(self.model.simulation.state.bell[self.node])
+
+    @property
+    def ever_aware(self) -> bool:
+        """Whether this person has ever heard of the brand."""
+        return bool(self.model.simulation.state.ever_aware[self.node])
+
+    @property
+    def on_platform(self) -> bool:
+        """False once this person has left the platform."""
+        return bool(self.model.simulation.state.on_platform[self.node])
+
+    @property
+    def degree(self) -> int:
+        """How many friends this person has."""
+        g = self.model.graph
+        return int(g.indptr[self.node + 1] - g.indptr[self.node])
+
+    @property
+    def friends(self) -> list[int]:
+        """The friends' nodes."""
+        return self.model.graph.neighbors(self.node).tolist()
+
+    @property
+    def friend_agents(self) -> list[Person]:
+        """The friends as :class:`Person` agents."""
+        people = self.model.people
+        return [people[j] for j in self.friends]
+
+    @property
+    def friends_opinions(self) -> list[str]:
+        """Each friend's :attr:`opinion`, in the order of :attr:`friends`."""
+        codes = self.model.simulation.state.opinion[self.model.graph.neighbors(self.node)]
+        return [OPINION_NAMES[int(o)] for o in codes]
+
+    @property
+    def friends_by_opinion(self) -> dict[str, int]:
+        """How many friends hold each opinion."""
+        ops = self.friends_opinions
+        return {name: ops.count(name) for name in OPINION_NAMES.values()}
+
+    def info(self) -> dict[str, Any]:
+        """Everything about this person at once: :meth:`ViralityModel.agent_info` of :attr:`node`."""
+        return self.model.agent_info(self.node)
+
+
+#: What a string agent reporter can name: the Person's properties, then Mesa's attributes.
+PERSON_ATTRIBUTES = (
+    tuple(name for name, value in vars(Person).items() if isinstance(value, property))
+    + ("node", "unique_id")
+)
+
+
 class ViralityModel(mesa.Model):
     """Positive and negative word of mouth on a friend graph, as a Mesa model.
 
-    Every keyword but ``scenario`` and ``seed`` is a scenario key written as a
-    Python name (``graph_kind`` is ``graph.kind``, ``seeding_method`` is
+    Every keyword but ``scenario``, ``seed``, ``agents`` and
+    ``agent_reporters`` is a scenario key written as a Python name (``graph_kind`` is ``graph.kind``, ``seeding_method`` is
     ``seeding.method``, the others are the key itself, see :data:`PARAMETERS`).
     ``None`` keeps the scenario's value.
 
@@ -113,6 +287,19 @@ class ViralityModel(mesa.Model):
         scenario's ``[run] seed`` when ``scenario`` is given; without a
         scenario it draws fresh entropy as Mesa does (recorded in ``self.seed``),
         so ``batch_run`` iterations differ.
+    agents : bool, optional
+        Make one :class:`Person` agent per node (``model.agents``,
+        ``model.people``). ``None``: yes up to :data:`AGENT_LIMIT` nodes, or
+        whenever ``agent_reporters`` are given; above the limit a Mesa agent
+        per person would cost more time and memory than the run itself. The
+        agents only read the engine's arrays: with or without them the
+        numbers are the same.
+    agent_reporters : mapping, optional
+        Passed to the ``mesa.DataCollector`` as they are: a reporter name to a
+        :class:`Person` property name (``{"opinion": "opinion"}``) or a
+        function of a Person. Collected at every step like the model
+        reporters. None by default: Mesa's ``batch_run`` writes one row per
+        agent per step as soon as there is one.
 
     Attributes
     ----------
@@ -124,10 +311,34 @@ class ViralityModel(mesa.Model):
         The friend graph (CSR arrays).
     simulation : Simulation
         The engine; ``simulation.state`` holds the agent arrays.
+    people : tuple of Person
+        ``people[i]`` is node ``i``'s agent (``model.agents`` holds the same
+        agents; the tuple finds one without a scan). Empty without agents.
     datacollector : mesa.DataCollector
-        One row per step (row 0 is the starting state) with the engine's metrics.
+        Model reporters: one row per step (row 0 is the starting state) with
+        every series of :data:`REPORTED`, named and typed as in
+        ``timeseries.csv``; agent reporters as given.
     running : bool
         False once nothing more can happen or the last step is reached.
+
+    Examples
+    --------
+    The DataCollector's frame is replicate 0 of ``simulator.run``, platform series included:
+
+    >>> model = ViralityModel(n=100, mean_degree=6, graph_kind="erdos_renyi", n_seeds=2,
+    ...                       steps=10, seed=1, agent_reporters={"opinion": "opinion"})
+    >>> model.step(); model.step()
+    >>> frame = model.datacollector.get_model_vars_dataframe()
+    >>> frame.shape, frame.columns[-3:].tolist()
+    ((3, 42), ['detection_step', 'cum_cost', 'cum_value'])
+
+    Each person is a Mesa agent, and an agent reporter reads one of its properties:
+
+    >>> len(model.agents), model.people[7].degree == len(model.people[7].friends)
+    (100, True)
+    >>> people = model.datacollector.get_agent_vars_dataframe()  # index: Step, AgentID
+    >>> len(people), int((people.loc[0, "opinion"] == "positive").sum())  # steps 0-2; 2 seeds
+    (300, 2)
     """
 
     def __init__(
@@ -153,6 +364,8 @@ class ViralityModel(mesa.Model):
         satisfaction: float | None = None,
         steps: int | None = None,
         seed: int | None = None,
+        agents: bool | None = None,
+        agent_reporters: Mapping[str, Any] | None = None,
     ) -> None:
         given = {
             "graph_kind": graph_kind, "n": n, "mean_degree": mean_degree,
@@ -164,6 +377,7 @@ class ViralityModel(mesa.Model):
             "p_advertising": p_advertising, "p_purchase": p_purchase,
             "satisfaction": satisfaction, "steps": steps,
         }
+        make_agents = _wants_agents(agents, agent_reporters)
         base = resolve_scenario(scenario)
         overrides = {PARAMETERS[k]: v for k, v in given.items() if v is not None}
         if graph_kind is not None:
@@ -189,9 +403,13 @@ class ViralityModel(mesa.Model):
             self.graph, sc.model, sc.run.steps, replicate_keys(self.seed, 0),
             validate=sc.run.validate,
         )
+        if make_agents is None:
+            make_agents = self.graph.n <= AGENT_LIMIT
+        # Made before the first collect, so agent reporters see everyone from step 0.
+        self.people: tuple[Person, ...] = _make_people(self) if make_agents else ()
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(i) for i, name in enumerate(M.COUNT_NAMES)
-                             if name in REPORTED}
+            model_reporters={name: _series_reporter(name) for name in REPORTED},
+            agent_reporters=dict(agent_reporters) if agent_reporters else None,
         )
         self.datacollector.collect(self)
         self.running = not self.simulation.done
@@ -227,9 +445,9 @@ class ViralityModel(mesa.Model):
         return speaks & (s.talk_until > self.simulation.t)
 
     def counts(self) -> dict[str, int]:
-        """The metrics at the current step, by name."""
+        """The count metrics (:data:`PUBLIC_COUNTS`) at the current step, by name."""
         row = self.simulation.series[self.simulation.t]
-        return {name: int(row[i]) for i, name in enumerate(M.COUNT_NAMES) if name in REPORTED}
+        return {name: int(row[i]) for i, name in enumerate(M.COUNT_NAMES) if name in PUBLIC_COUNTS}
 
     def parameters(self) -> dict[str, Any]:
         """The model's keywords and their values in this run (plus ``seed``)."""
@@ -262,7 +480,7 @@ class ViralityModel(mesa.Model):
         s = self.simulation.state
         friends = self.friends(i)
         until = int(s.talk_until[i])
-        talking = bool(self.talking()[i])
+        talking = _is_talking(self.simulation, i)  # one slot, not self.talking()'s n
         friend_ops = [OPINION_NAMES[int(o)] for o in s.opinion[friends]]
         return {
             "agent": i,
@@ -273,6 +491,7 @@ class ViralityModel(mesa.Model):
             "follower": bool(s.follower[i]),
             "bell": bool(s.bell[i]),
             "ever_aware": bool(s.ever_aware[i]),
+            "on_platform": bool(s.on_platform[i]),
             "degree": int(friends.size),
             "friends": [int(f) for f in friends],
             "friends_opinions": friend_ops,
@@ -324,10 +543,73 @@ def _keys_left_behind(scenario: Scenario, kind: str) -> dict[str, Any]:
     }
 
 
-def _reporter(column: int):
-    def report(model: ViralityModel) -> int:
-        sim = model.simulation
-        return int(sim.series[sim.t, column])
+def _wants_agents(agents: Any, agent_reporters: Any) -> bool | None:
+    """Whether to make :class:`Person` agents: True, False, or ``None`` (by the graph's size).
 
-    report.__name__ = M.COUNT_NAMES[column]
+    Checked before the graph is built, so a wrong keyword fails at once.
+    """
+    if agents is not None and not isinstance(agents, (bool, np.bool_)):
+        raise ConfigError(f"agents = {agents!r} is not allowed; expected True, False or None")
+    if agent_reporters is not None and not isinstance(agent_reporters, Mapping):
+        raise ConfigError(
+            f"agent_reporters = {agent_reporters!r} is not allowed; expected a mapping of "
+            "names to Person properties or functions, e.g. {'opinion': 'opinion'}"
+        )
+    if agent_reporters:
+        _check_agent_reporters(agent_reporters)
+        if agents is not None and not agents:
+            raise ConfigError("agent_reporters need agents; pass agents=True or no agents keyword")
+        return True
+    return None if agents is None else bool(agents)
+
+
+def _check_agent_reporters(agent_reporters: Mapping[str, Any]) -> None:
+    """A reporter naming an attribute a Person lacks is an error, not a column of ``None``.
+
+    (Mesa's own string reporters read ``getattr(agent, name, None)``: a typo
+    would quietly collect ``None`` for everyone.)
+    """
+    for name, reporter in agent_reporters.items():
+        if isinstance(reporter, str) and reporter not in PERSON_ATTRIBUTES:
+            raise ConfigError(
+                f"agent_reporters[{name!r}] = {reporter!r} is not a Person attribute; "
+                f"allowed: {', '.join(PERSON_ATTRIBUTES)}, or a function of a Person"
+            )
+
+
+def _make_people(model: ViralityModel) -> tuple[Person, ...]:
+    """One :class:`Person` per node, in node order (so ``unique_id`` is ``node + 1``)."""
+    # Every new agent is kept, so the cycle collector's passes over the growing
+    # heap find nothing to free; pausing it makes 10^5 agents about 2.5x faster.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return tuple([Person(model, node) for node in range(model.graph.n)])
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _series_reporter(name: str):
+    """A model reporter for series ``name`` at the engine's current step.
+
+    Typed as ``timeseries.csv`` types the column (integers but for the float
+    series), so the DataCollector's frame equals the run's table column for column.
+    """
+    series = M.BY_NAME[name]
+    as_type = float if series.dtype == "float64" else int
+    if series.block == "counts":
+        column = M.COUNT_NAMES.index(name)
+
+        def report(model: ViralityModel) -> int | float:
+            sim = model.simulation
+            return as_type(sim.series[sim.t, column])
+    else:
+        column = M.LAYER_NAMES.index(name)
+
+        def report(model: ViralityModel) -> int | float:
+            sim = model.simulation
+            return as_type(sim.layers[sim.t, column])
+
+    report.__name__ = name
     return report
