@@ -176,7 +176,7 @@ def write_report(
         md += ["## Figures", ""]
         for caption, path in figures.items():
             svg = Path(path).with_suffix(".svg").name
-            md += [f"![{caption}]({Path(path).name})", "", f"{caption} ([SVG]({svg}))", ""]
+            md += [f"![{caption}]({Path(path).name})", "", f"{caption}; also as SVG: `{svg}`", ""]
     else:
         md += ["(plots skipped: --no-plots)", ""]
 
