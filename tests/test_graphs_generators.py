@@ -174,7 +174,7 @@ def test_group_cliques_match_their_twin():
 
 def test_merging_new_rows_counts_only_friends_not_met_before():
     """merge_new_rows: the union of two row sets, and a degree that grows by the friends
-    of the new rows found in neither the old rows nor the base rows (twin: sets)."""
+    of the new rows found in none of the strong, weak and old rows (twin: sets)."""
     rng = np.random.default_rng(4)
     n = 40
 
@@ -183,20 +183,28 @@ def test_merging_new_rows_counts_only_friends_not_met_before():
         dst = rng.integers(0, n, k).astype(np.int32)
         return edges_to_rows(src, dst, n)
 
-    base, old, new = random_rows(150), random_rows(60), random_rows(60)
+    strong, weak, old, new = random_rows(150), random_rows(40), random_rows(60), random_rows(60)
 
     def sets(rows):
         start, length, idx = rows
         return [set(idx[start[i]:start[i] + length[i]].tolist()) for i in range(n)]
 
-    degree = np.array([len(a | b) for a, b in zip(sets(base), sets(old), strict=True)], dtype=np.int64)
-    out_start = np.concatenate(([0], np.cumsum(old[1] + new[1])))
-    out = np.empty(int(out_start[-1]), dtype=np.int32)
-    out_len = np.empty(n, dtype=np.int64)
-    aff.merge_new_rows(*base, *old, *new, out_start, out, out_len, degree)
-    merged = [out[out_start[i]:out_start[i] + out_len[i]].tolist() for i in range(n)]
-    assert merged == [sorted(a | b) for a, b in zip(sets(old), sets(new), strict=True)]
-    assert degree.tolist() == [len(a | b | c) for a, b, c in zip(sets(base), sets(old), sets(new), strict=True)]
+    before = [a | b | c for a, b, c in zip(sets(strong), sets(weak), sets(old), strict=True)]
+    degree = np.array([len(x) for x in before], dtype=np.int64)
+    start = np.concatenate(([0], np.cumsum(old[1] + new[1])))
+    out = (start, np.empty(n, dtype=np.int64), np.empty(int(start[-1]), dtype=np.int32))
+    aff.merge_new_rows(strong, weak, old, new, *out, degree)
+    assert sets(out) == [a | b for a, b in zip(sets(old), sets(new), strict=True)]
+    assert [sorted(x) for x in sets(out)] == [
+        out[2][out[0][i]:out[0][i] + out[1][i]].tolist() for i in range(n)]
+    assert degree.tolist() == [len(x | y) for x, y in zip(before, sets(new), strict=True)]
+    # ... and the three sets merged into place are their union, sorted.
+    union = [a | b | c for a, b, c in zip(sets(strong), sets(weak), sets(out), strict=True)]
+    indptr = np.concatenate(([0], np.cumsum([len(x) for x in union])))
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    aff.merge_three(strong, weak, out, indptr, indices)
+    assert [indices[indptr[i]:indptr[i + 1]].tolist() for i in range(n)] == [
+        sorted(x) for x in union]
 
 
 def test_clustered_is_the_same_with_the_shuffle_beside_or_first(monkeypatch):

@@ -260,10 +260,14 @@ def strong_rows(members, seg, sizes, starts, row_start, rows, row_len):
             row_len[i] = b - a if b - a < 2 else squeeze_repeats(rows, a, b)
 
 
+# Sets of rows are passed as ``(row_start, row_len, indices)`` tuples: row ``i`` of a set is
+# ``indices[row_start[i] : row_start[i] + row_len[i]]``, sorted, without repeats.
+
+
 @njit(cache=True, inline="always")
 def _merge_row(a_idx, a, a_end, b_idx, b, b_end, out, w):
-    """Merge two sorted rows without repeats into ``out`` from ``w`` (``out`` may be
-    ``None``-like: a 0-size array, to count only); returns the merged length."""
+    """Merge two sorted rows without repeats into ``out`` from ``w`` (``out`` may be a
+    0-size array, to count only); returns the merged length."""
     start = w
     last = -1
     while a < a_end or b < b_end:
@@ -282,71 +286,89 @@ def _merge_row(a_idx, a, a_end, b_idx, b, b_end, out, w):
 
 
 @njit(cache=True, parallel=True)
-def merged_lengths(a_start, a_len, a_idx, b_start, b_len, b_idx, out_len):
-    """``out_len[i]``: friends in row ``i`` of either set of rows (each row sorted, no repeats)."""
+def merged_lengths(a, b, out_len):
+    """``out_len[i]``: friends in row ``i`` of either set of rows."""
     nothing = np.empty(0, np.int32)
     for i in prange(out_len.size):
-        out_len[i] = _merge_row(a_idx, a_start[i], a_start[i] + a_len[i],
-                                b_idx, b_start[i], b_start[i] + b_len[i], nothing, 0)
-
-
-@njit(cache=True, parallel=True)
-def merge_rows(a_start, a_len, a_idx, b_start, b_len, b_idx, out_start, out_idx, out_len):
-    """Merge row ``i`` of two sets of sorted rows into ``out_idx`` from ``out_start[i]``,
-    keeping each friend once; ``out_len[i]`` gets its length. Rows are independent
-    (race-free, the same on any number of threads)."""
-    for i in prange(out_len.size):
-        out_len[i] = _merge_row(a_idx, a_start[i], a_start[i] + a_len[i],
-                                b_idx, b_start[i], b_start[i] + b_len[i], out_idx, out_start[i])
+        out_len[i] = _merge_row(a[2], a[0][i], a[0][i] + a[1][i],
+                                b[2], b[0][i], b[0][i] + b[1][i], nothing, 0)
 
 
 @njit(cache=True, inline="always")
-def _holds(idx, a, a_end, v):
-    """Whether the sorted run ``idx[a:a_end]`` holds ``v`` (binary search)."""
-    lo = a
-    hi = a_end
+def _holds(rows, i, v):
+    """Whether row ``i`` of a set of rows holds ``v`` (binary search)."""
+    idx = rows[2]
+    lo = rows[0][i]
+    hi = lo + rows[1][i]
+    end = hi
     while lo < hi:
         mid = (lo + hi) // 2
         if idx[mid] < v:
             lo = mid + 1
         else:
             hi = mid
-    return lo < a_end and idx[lo] == v
+    return lo < end and idx[lo] == v
 
 
 @njit(cache=True, parallel=True)
-def merge_new_rows(base_start, base_len, base_idx, a_start, a_len, a_idx, b_start, b_len, b_idx,
-                   out_start, out_idx, out_len, degree):
-    """:func:`merge_rows` of ``a`` and ``b``, also counting into ``degree`` the friends of
-    ``b`` found neither in ``a`` nor in the ``base`` rows (a binary search each).
+def merge_new_rows(strong, weak, old, new, out_start, out_len, out_idx, degree):
+    """Merge the ``new`` rows into the ``old`` ones, into ``out_idx`` from ``out_start[i]``
+    (room for both; ``out_len`` gets the lengths), and add to ``degree`` the friends
+    of ``new`` found in none of ``strong``, ``weak`` and ``old``.
 
-    So a top-up round updates each person's degree in the graph ``base`` plus ``a``
-    from its new ties alone, instead of merging every row of the graph again.
+    So a top-up round updates each person's degree from its new ties alone (a
+    binary search each), and only the small top-up rows are copied, never the
+    graph's. (The outputs are separate arrays, not a tuple unpacked here: numba
+    0.6x loses a parallel loop's writes into arrays unpacked from a tuple.)
     """
-    for i in prange(out_len.size):
-        a = a_start[i]
-        a_end = a + a_len[i]
-        b = b_start[i]
-        b_end = b + b_len[i]
-        g0 = base_start[i]
-        g1 = g0 + base_len[i]
+    for i in prange(degree.size):
+        a = old[0][i]
+        a_end = a + old[1][i]
+        b = new[0][i]
+        b_end = b + new[1][i]
         w = out_start[i]
         start = w
         last = -1
-        new = 0
+        gained = 0
         while a < a_end or b < b_end:
-            from_b = not (b >= b_end or (a < a_end and a_idx[a] <= b_idx[b]))
-            if from_b:
-                v = b_idx[b]
+            from_new = not (b >= b_end or (a < a_end and old[2][a] <= new[2][b]))
+            if from_new:
+                v = new[2][b]
                 b += 1
             else:
-                v = a_idx[a]
+                v = old[2][a]
                 a += 1
             if v != last:
                 out_idx[w] = v
                 w += 1
                 last = v
-                if from_b and not _holds(base_idx, g0, g1, v):
-                    new += 1
+                if from_new and not _holds(strong, i, v) and not _holds(weak, i, v):
+                    gained += 1
         out_len[i] = w - start
-        degree[i] += new
+        degree[i] += gained
+
+
+@njit(cache=True, parallel=True)
+def merge_three(a, b, c, out_start, out_idx):
+    """Row ``i`` of three sets of rows merged into ``out_idx`` from ``out_start[i]``,
+    each friend once (the rows' union must fit: ``out_start`` from its lengths).
+
+    Rows are independent (race-free, the same on any number of threads). Each
+    task takes a block of rows and merges two sets into a scratch row of its own
+    (allocated once per block), then the scratch with the third set.
+    """
+    n = out_start.size - 1
+    blocks = min(n, 1024)
+    for k in prange(blocks):
+        lo = n * k // blocks
+        hi = n * (k + 1) // blocks
+        longest = 0
+        for i in range(lo, hi):
+            longest = max(longest, a[1][i] + b[1][i])
+        scratch = np.empty(longest, np.int32)
+        for i in range(lo, hi):
+            a0 = a[0][i]
+            b0 = b[0][i]
+            m = _merge_row(a[2], a0, a0 + a[1][i], b[2], b0, b0 + b[1][i], scratch, 0)
+            c0 = c[0][i]
+            _merge_row(scratch, 0, m, c[2], c0, c0 + c[1][i], out_idx, out_start[i])

@@ -506,7 +506,7 @@ def _rows_of_blocks(bucket, row, friend, n, start, length, indices):
             length[i] = b - a if b - a < 2 else squeeze_repeats(indices, a, b)
 
 
-def edges_to_rows(src: np.ndarray, dst: np.ndarray, n: int
+def edges_to_rows(src: np.ndarray, dst: np.ndarray, n: int, trusted: bool = False
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`edges_to_csr` without the final compaction: ``(row_start, row_len, indices)``.
 
@@ -518,13 +518,15 @@ def edges_to_rows(src: np.ndarray, dst: np.ndarray, n: int
     The entries are first bucketed by blocks of :data:`_BLOCK_ROWS` rows (a few
     hundred write streams, which caches take well), then each block sorts its
     entries on its own (:func:`_rows_of_blocks`), in cache, for twice the edges'
-    memory while it runs.
+    memory while it runs. ``trusted``: the ends are int32 arrays known to lie in
+    ``0..n-1`` (a generator's own), so the checks are skipped.
 
     >>> start, length, idx = edges_to_rows(np.array([0, 1, 2]), np.array([1, 0, 2]), 3)
     >>> [idx[start[i]:start[i] + length[i]].tolist() for i in range(3)]
     [[1], [0], []]
     """
-    src, dst = _checked_ends(src, dst, n)
+    if not trusted:  # a generator's own int32 ends in range skip the two passes of checks
+        src, dst = _checked_ends(src, dst, n)
     blocks = max(1, -(-n // _BLOCK_ROWS))
     chunk = np.linspace(0, src.size, _EDGE_CHUNKS + 1).astype(np.int64)
     counts = np.zeros((_EDGE_CHUNKS, blocks), dtype=np.int64)

@@ -471,16 +471,18 @@ def clustered(
     del members
     want = 2 * int(round(n * mean_degree / 2))
     shuffling.join()
-    extra = edges_to_rows(weak[0::2], weak[1::2], n)
+    weak_rows = edges_to_rows(weak[0::2], weak[1::2], n, trusted=True)
     del weak
+    strong_rows = (strong_start, strong_len, strong)
     degree = np.empty(n, dtype=np.int64)
-    aff.merged_lengths(strong_start, strong_len, strong, *extra, degree)
+    aff.merged_lengths(strong_rows, weak_rows, degree)
     before_top_up = total = int(degree.sum())
 
     # Top up what repeats and self-pairs cost, drawing ends in proportion to the
     # target degree so the tail stays heavy. Each round loses a few new edges
     # to repeats again, hence the loop (2 rounds suffice in practice).
     cum_weight = np.cumsum(target, dtype=np.float64)
+    top_up_rows = _no_rows(n)
     rounds = 0
     while total < want * 0.999 and rounds < 8:
         deficit = (want - total) // 2
@@ -501,16 +503,16 @@ def clustered(
             dst = np.empty(deficit, dtype=np.int32)
             aff.draw_weighted_pairs(cum_weight, np.uint64(_subkey(key, _PAIRS)), 100 + rounds,
                                     src, dst)
-        extra = _merge_extra(extra, edges_to_rows(src, dst, n), (strong_start, strong_len, strong),
-                             degree)
+        new_rows = edges_to_rows(src, dst, n, trusted=True)
         del src, dst
+        top_up_rows = _add_top_ups(strong_rows, weak_rows, top_up_rows, new_rows, degree)
         total = int(degree.sum())
         rounds += 1
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
     indices = np.empty(total, dtype=np.int32)
-    aff.merge_rows(strong_start, strong_len, strong, *extra, indptr, indices, degree)
-    del strong, extra
+    aff.merge_three(strong_rows, weak_rows, top_up_rows, indptr, indices)
+    del strong, strong_rows, weak_rows, top_up_rows
     params = {
         "n": n, "mean_degree": mean_degree, "median": median, "max_degree": max_degree,
         "group_size": int(group_size), "weak_share": float(weak_share), "communities": communities,
@@ -583,23 +585,24 @@ def _layer_takes_threads() -> bool:
         return False
 
 
-def _merge_extra(rows, more, base, degree):
-    """Two sets of sorted rows ``(row_start, row_len, indices)`` as one, repeats dropped;
-    ``degree`` (the rows of ``base`` and ``rows`` together) gains what ``more`` adds.
+def _no_rows(n: int):
+    """A set of ``n`` empty rows, ``(row_start, row_len, indices)``."""
+    return np.zeros(n + 1, dtype=np.int64), np.zeros(n, dtype=np.int64), np.empty(0, np.int32)
+
+
+def _add_top_ups(strong, weak, old, new, degree):
+    """The top-up rows ``old`` and ``new`` as one set (repeats dropped); ``degree`` gains
+    the friends ``new`` adds to the graph (:func:`~simulator.graphs.affiliation.merge_new_rows`).
 
     Each merged row gets the room of both (the gaps repeats leave are kept:
     the rows are merged once more, into the graph, at the end).
     """
-    a_start, a_len, a_idx = rows
-    b_start, b_len, b_idx = more
-    n = a_len.size
+    n = degree.size
     start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(a_len + b_len, out=start[1:])
-    idx = np.empty(int(start[-1]), dtype=np.int32)
-    length = np.empty(n, dtype=np.int64)
-    aff.merge_new_rows(*base, a_start, a_len, a_idx, b_start, b_len, b_idx, start, idx, length,
-                       degree)
-    return start, length, idx
+    np.cumsum(old[1] + new[1], out=start[1:])
+    out = (start, np.empty(n, dtype=np.int64), np.empty(int(start[-1]), dtype=np.int32))
+    aff.merge_new_rows(strong, weak, old, new, *out, degree)
+    return out
 
 
 #: What makes :func:`social` Facebook-like beyond :func:`clustered`'s defaults (measured
