@@ -8,11 +8,13 @@ series the engine records, so each checks what a user would read in
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import simulator
 from simulator.graphs import erdos_renyi
 from simulator.kernels.crisis import answer_complaints
+from simulator.params import CrisisParams
 from simulator.state.agents import AgentState, Opinion, TalkerList
 
 GRAPH = erdos_renyi(4000, 20, seed=11)
@@ -120,6 +122,20 @@ def test_response_capacity_bounds_answers_per_step():
     assert ts.new_responses.max() == 40  # the failure's complaints exceed capacity
     assert (ts.new_responses <= 40).all()
     assert (finals.responses == ts.groupby("replicate").new_responses.sum().to_numpy()).all()
+
+
+def test_capacity_share_is_the_same_capacity_at_any_size():
+    """crisis.capacity_share answers round(share x n) a step: 40 of 4,000 people is the
+    capacity 40, number for number; at twice the people, twice the answers, so a story
+    means the same at any size."""
+    fixed, _ = run(crisis={"response": "respond", "capacity": 40})
+    share, _ = run(crisis={"response": "respond", "capacity_share": 0.01})
+    pd.testing.assert_frame_equal(fixed, share)
+    sc = simulator.Scenario.from_dict({**BASE, "graph": {**BASE["graph"], "n": 8000},
+                                       "crisis": {**BASE["crisis"], "response": "respond",
+                                                  "capacity_share": 0.01}})
+    assert simulator.run(sc).timeseries.new_responses.max() == 80
+    assert CrisisParams(capacity_share=0.0004).answers_per_step(1000) == 0
 
 
 def test_respond_and_silent_share_every_draw_until_detection():

@@ -16,7 +16,8 @@ down, and the complaints went elsewhere, louder. In the model:
   whatever its cause, so a brand with many disappointed customers can notice
   without a crisis;
 * **respond**: from the detection step, while the brand is active, it answers
-  up to ``capacity`` complainers per step, first come first served (the order
+  up to ``capacity`` complainers per step (or ``capacity_share`` of the
+  population), first come first served (the order
   in which they started talking). An answered complainer stops complaining;
   with ``p_win_back`` it turns positive and tells its friends for
   ``wom.talk_steps`` steps (Huang et al. 2018: 69% of answered complainers
@@ -65,6 +66,7 @@ class Crisis:
         self.cum_responses = 0
         # At least one complainer: a zero threshold must not "notice" silence.
         self.threshold = max(1, math.ceil(crisis.detection_threshold * n))
+        self.capacity = crisis.answers_per_step(n)
 
     # ------------------------------------------------------------------ phases
     def strike(self, t: int, agents: AgentState, talkers: TalkerList, item_likes: np.ndarray,
@@ -119,7 +121,7 @@ class Crisis:
         crisis = self.params
         if crisis.response != "respond" or not self.acting(t) or not self.brand.active_at(t):
             return 0
-        return int(answer_complaints(agents, talkers, crisis.capacity, crisis.p_win_back,
+        return int(answer_complaints(agents, talkers, self.capacity, crisis.p_win_back,
                                      talk_steps, self.key, t, c))
 
     def take_down(self, agents: AgentState, t: int) -> None:

@@ -33,6 +33,9 @@ def without_effect(scenario: Any) -> list[str]:
             scenario.seeding.initial_customers == 0:
         out.append("crisis.step: the failure strikes customers, and there are none "
                    "(market.p_purchase = 0, seeding.initial_customers = 0)")
+    if crisis.capacity_share is not None and crisis.capacity != _default(CrisisParams, "capacity"):
+        out.append(f"crisis.capacity = {crisis.capacity} has no effect: crisis.capacity_share "
+                   f"= {crisis.capacity_share} sets the answers per step")
     if brand.strategy in ("late", "abandon") and brand.enter_step > steps:
         out.append(f"brand.enter_step = {brand.enter_step} is after the last step "
                    f"(run.steps = {steps}): the {brand.strategy} brand never enters")

@@ -235,6 +235,11 @@ class CrisisParams(Section):
     capacity: int = param(
         200, low=0, high=10**9, doc="complaints the brand can answer per step (respond)"
     )
+    capacity_share: float | None = param(
+        None, low=0.0, high=1.0, optional=True,
+        doc="answering capacity per step as a share of the population (replaces capacity: "
+        "round(share x n) answers a step), so a story means the same at any size",
+    )
     p_win_back: float = param(
         0.5, low=0.0, high=1.0,
         doc="probability an answered complainer turns positive (else stays negative, silent)",
@@ -249,3 +254,14 @@ class CrisisParams(Section):
     def active(self) -> bool:
         """Whether the crisis layer can change the dynamics."""
         return self.step >= 0 or self.response != "silent"
+
+    def answers_per_step(self, n: int) -> int:
+        """Complaints answered per step in a population of ``n``: ``capacity``, or
+        ``round(capacity_share x n)`` when the share is set.
+
+        >>> CrisisParams(capacity_share=0.006).answers_per_step(50_000)
+        300
+        """
+        if self.capacity_share is None:
+            return self.capacity
+        return int(round(self.capacity_share * n))

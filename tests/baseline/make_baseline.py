@@ -11,6 +11,7 @@ bit) and the mean final metrics, so a failing comparison says *what* moved.
 the dynamics regenerates the file with::
 
     python tests/baseline/make_baseline.py
+    python tests/baseline/make_baseline.py --only crisis.toml/respond   # named cases only
 
 and the commit that does so says why the numbers moved. A new scenario or case
 is added without recomputing the others: ``make_baseline.py --add``.
@@ -127,6 +128,16 @@ def main(argv: list[str]) -> int:
         # Cases new to the baseline only; every case already in it keeps its numbers.
         data = json.loads(BASELINE.read_text(encoding="utf-8"))
         data.update({cid: measure(sc) for cid, sc in cases() if cid not in data})
+    elif argv[:1] == ["--only"]:
+        # The named cases only (a deliberate change to them); the others keep their numbers.
+        data = json.loads(BASELINE.read_text(encoding="utf-8"))
+        known = dict(cases())
+        unknown = [cid for cid in argv[1:] if cid not in known]
+        if unknown or len(argv) < 2:
+            print(f"--only: unknown case {unknown[:1] or 'none given'}; allowed: {', '.join(known)}",
+                  file=sys.stderr)
+            return 2
+        data.update({cid: measure(known[cid]) for cid in argv[1:]})
     else:
         data = {cid: measure(sc) for cid, sc in cases()}
     BASELINE.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
