@@ -330,7 +330,7 @@ class ViralityModel(mesa.Model):
     >>> model.step(); model.step()
     >>> frame = model.datacollector.get_model_vars_dataframe()
     >>> frame.shape, frame.columns[-3:].tolist()
-    ((3, 42), ['detection_step', 'cum_cost', 'cum_value'])
+    ((3, 43), ['cum_cost', 'cum_value', 'cum_npv'])
 
     Each person is a Mesa agent, and an agent reporter reads one of its properties:
 

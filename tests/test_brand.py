@@ -298,3 +298,31 @@ def test_an_old_brand_post_leaves_the_feed():
             if last_post >= 0 and 0 < row.step - last_post <= 3:
                 assert row.new_impressions_amplified > 100  # still in the feed, still amplified
         assert old_days > 0
+
+
+# ------------------------------------------------------------- money over time
+def test_npv_discounts_each_step_s_profit_to_step_zero():
+    """cum_npv is sum_t (1 + r)^-t (value gained - cost) of step t (its twin, from the
+    series); at rate 0 it is the profit, and a higher rate weighs the late gains less."""
+    flat, flat_finals = run()
+    np.testing.assert_allclose(flat_finals.npv, flat_finals.profit, rtol=1e-12)
+    ts, finals = run(brand={"discount_rate": 0.02})
+    for r, g in ts.groupby("replicate"):
+        gain = np.diff(g.cum_value.to_numpy() - g.cum_cost.to_numpy())
+        twin = np.cumsum(gain * 1.02 ** -np.arange(1, gain.size + 1))
+        np.testing.assert_allclose(g.cum_npv.to_numpy()[1:], twin, rtol=1e-9, atol=1e-6)
+        assert finals.npv[r] == pytest.approx(twin[-1], rel=1e-9)
+    # Same draws (money never feeds back into the dynamics): only the discount differs.
+    pd.testing.assert_frame_equal(ts.drop(columns="cum_npv"), flat.drop(columns="cum_npv"))
+    assert (finals.npv < flat_finals.profit).all()
+
+
+def test_a_yearly_discount_rate_is_compounded_to_the_step():
+    daily = simulator.Scenario.from_dict({**BASE, "brand": {**BASE["brand"],
+                                                            "discount_rate": "0.1 per year"}})
+    assert daily.brand.discount_rate == pytest.approx(1.1 ** (1 / 365.25) - 1, rel=1e-12)
+    yearly = simulator.Scenario.from_dict({**BASE, "run": {**BASE["run"], "step": "year"},
+                                           "brand": {**BASE["brand"], "discount_rate": "0.1 per year"}})
+    assert yearly.brand.discount_rate == pytest.approx(0.1, rel=1e-12)
+    with pytest.raises(simulator.errors.ConfigError, match="brand.discount_rate"):
+        simulator.Scenario.from_dict({**BASE, "brand": {"discount_rate": "-0.1 per year"}})

@@ -105,7 +105,7 @@ def test_metric_table_derives_positions_and_columns():
     assert M.COUNT_NAMES[M.N_UNAWARE] == "n_unaware" and M.LAYER_NAMES[M.P_VALUE] == "cum_value"
     assert len(set(M.COUNT_NAMES + M.LAYER_NAMES)) == M.N_COUNTS + M.N_LAYERS
     assert "n_buyers_left" not in M.PUBLIC_COLUMNS
-    assert M.FLOAT_COLUMNS == {"organic_reach", "cum_cost", "cum_value"}
+    assert M.FLOAT_COLUMNS == {"organic_reach", "cum_cost", "cum_value", "cum_npv"}
     peaks = {s.name for s in M.SERIES if s.aggregate == "max"}
     assert peaks == {"n_talking_positive", "n_talking_negative"}
     for s in M.SERIES:

@@ -42,6 +42,10 @@ OUTCOME_INFO = {
     "profit": Outcome(
         "profit", MONEY,
         "value of the customers won (brand.value_per_customer each) minus cost"),
+    "npv": Outcome(
+        "NPV", MONEY,
+        "profit discounted to step 0: each step's value won minus cost, times "
+        "(1 + brand.discount_rate) ** -step"),
     "roi": Outcome(
         "ROI", "profit per money unit spent",
         "profit / cost; a small cost makes it large, so read it beside profit"),

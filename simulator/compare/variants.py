@@ -31,7 +31,8 @@ ProgressCallback = Callable[[int, int], None]
 #: The outcomes a marketer asks about, in the order tables and bar charts show them.
 #: Only those present in the finals are used (the platform layers add some).
 OUTCOMES = (
-    "reach", "net_sentiment", "customers", "followers", "negative_talk", "cost", "profit", "roi",
+    "reach", "net_sentiment", "customers", "followers", "negative_talk", "cost", "profit", "npv",
+    "roi",
 )
 
 #: ``[run]`` keys one comparison shares across variants (one seed, one design).
@@ -86,8 +87,11 @@ class Comparison:
 
     @property
     def outcomes(self) -> list[str]:
-        """The :data:`OUTCOMES` present in these results (in that order)."""
-        return [m for m in OUTCOMES if m in self.metrics]
+        """The :data:`OUTCOMES` present in these results (in that order); ``npv`` only when
+        some variant discounts (at rate 0 it is the profit again)."""
+        discounted = any(getattr(getattr(res.scenario, "brand", None), "discount_rate", 0) > 0
+                         for res in self.results.values())
+        return [m for m in OUTCOMES if m in self.metrics and (m != "npv" or discounted)]
 
     @property
     def table(self) -> pd.DataFrame:

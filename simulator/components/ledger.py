@@ -1,9 +1,12 @@
-"""What the brand spends and what it gains: ``cum_cost`` and ``cum_value``.
+"""What the brand spends and what it gains: ``cum_cost``, ``cum_value`` and ``cum_npv``.
 
-Parameters: ``brand.value_per_customer`` and each mechanism's prices (cost per
-post, per answer, per sponsored impression, per bought like, per influencer),
-which the mechanisms pay through :meth:`Ledger.spend` in the order of the step
-plan. Value is that of the customers won since step 0.
+Parameters: ``brand.value_per_customer``, ``brand.discount_rate`` and each
+mechanism's prices (cost per post, per answer, per sponsored impression, per
+bought like, per influencer), which the mechanisms pay through
+:meth:`Ledger.spend` in the order of the step plan. Value is that of the
+customers won since step 0; the net present value discounts each step's
+value gained minus cost by ``(1 + discount_rate) ** -t`` (Goldenberg, Libai,
+Moldovan & Muller 2007 value word of mouth this way).
 """
 
 from __future__ import annotations
@@ -16,11 +19,16 @@ from simulator.state import metrics as M
 class Ledger:
     """The money of one replicate."""
 
-    def __init__(self, value_per_customer: float, customers_at_start: int) -> None:
+    def __init__(self, value_per_customer: float, customers_at_start: int,
+                 discount_rate: float = 0.0) -> None:
         self.value_per_customer = value_per_customer
         self.customers_at_start = customers_at_start
         self.cum_cost = 0.0
         self.step_cost = 0.0
+        self.discount = 1.0 / (1.0 + discount_rate)  # one step's discount factor
+        self.weight = 1.0  # discount of the step being closed, (1 + r) ** -t
+        self.value = 0.0
+        self.npv = 0.0
 
     def open_step(self) -> None:
         self.step_cost = 0.0
@@ -32,5 +40,10 @@ class Ledger:
     def record(self, c: np.ndarray, m: np.ndarray) -> None:
         """Close the step: the running cost and the value of the customers won."""
         self.cum_cost += self.step_cost
+        value = self.value_per_customer * (c[M.CUM_CUSTOMERS] - self.customers_at_start)
+        self.weight *= self.discount
+        self.npv += self.weight * (value - self.value - self.step_cost)
+        self.value = value
         m[M.P_COST] = self.cum_cost
-        m[M.P_VALUE] = self.value_per_customer * (c[M.CUM_CUSTOMERS] - self.customers_at_start)
+        m[M.P_VALUE] = value
+        m[M.P_NPV] = self.npv

@@ -129,7 +129,8 @@ class StepPlan:
         self.followers = Followers(model.followers, model.brand, self.brand.page_opens,
                                    keys.followers)
         self.paid = Paid(model.paid, graph)
-        self.ledger = Ledger(model.brand.value_per_customer, int(agents.customer.sum()))
+        self.ledger = Ledger(model.brand.value_per_customer, int(agents.customer.sum()),
+                             model.brand.discount_rate)
         self.feed = Feed(model.feed, model.followers, agents, keys)
         # listening's scratch, left zeroed each step, and what outlasts a step
         self.heard = Heard.zeros(n, brand=True, memory=self.wom.memory)

@@ -62,6 +62,7 @@ LAST_VALUES = {
     "responses": "cum_responses",
     "cost": "cum_cost",
     "value": "cum_value",
+    "npv": "cum_npv",
 }
 
 
@@ -73,7 +74,9 @@ def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, floa
     of talk, the positive share of all word, the step by which half the final
     reach was reached, the brand's detection step (NaN if it never noticed),
     responses, and money: ``cost``, ``value`` (of the customers won),
-    ``profit`` and ``roi`` = profit / cost (NaN without cost).
+    ``profit``, ``roi`` = profit / cost (NaN without cost) and ``npv``, the
+    profit discounted to step 0 at ``brand.discount_rate`` (equal to profit at
+    rate 0).
     """
     col = {name: i for i, name in enumerate(names)}
 
@@ -105,6 +108,8 @@ def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, floa
     if "cost" in out:
         out["profit"] = out["value"] - out["cost"]
         out["roi"] = out["profit"] / out["cost"] if out["cost"] > 0 else float("nan")
+    if LAST_VALUES["npv"] in col:
+        out["npv"] = over_run(LAST_VALUES["npv"])
     return out
 
 

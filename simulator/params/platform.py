@@ -144,6 +144,12 @@ class BrandParams(Section):
     value_per_customer: float = param(
         50.0, low=0.0, high=1e12, doc="value of one new customer, in currency units (for ROI)"
     )
+    discount_rate: float = param(
+        0.0, low=0.0, high=10.0, unit="per step",
+        doc="discount rate of npv, per step, compounded; or a rate such as '0.1 per year' "
+        "(converted at run.step)",
+        source="net present value of word of mouth: Goldenberg, Libai, Moldovan & Muller 2007",
+    )
 
     def check(self) -> None:
         if self.strategy == "abandon" and self.exit_step < self.enter_step:

@@ -33,6 +33,9 @@ STEP_UNITS = tuple(UNIT_DAYS)
 #: Per-step chances that may be written as a rate ("0.38 per year").
 RATE_KEYS = frozenset({"wom.p_positive", "wom.p_negative", "market.p_advertising",
                        "market.p_purchase"})
+#: Interest-like rates, compounded rather than a hazard: "0.1 per year" is 10% a year,
+#: so a step of length ``dt`` discounts by ``(1 + 0.1) ** (dt / year) - 1``.
+COMPOUND_KEYS = frozenset({"brand.discount_rate"})
 #: Numbers of steps that may be written as a duration ("10 years").
 DURATION_KEYS = frozenset({"run.steps", "wom.talk_steps"})
 
@@ -53,6 +56,15 @@ def rate_to_chance(rate: float, unit: str, step: str) -> float:
     return -math.expm1(-rate * UNIT_DAYS[step] / UNIT_DAYS[unit])
 
 
+def compound_rate(rate: float, unit: str, step: str) -> float:
+    """The per-step rate equal to ``rate`` per ``unit``, compounded: a discount rate.
+
+    >>> round(compound_rate(0.1, "year", "year"), 12), round(compound_rate(0.1, "year", "day"), 8)
+    (0.1, 0.00026098)
+    """
+    return math.expm1(math.log1p(rate) * UNIT_DAYS[step] / UNIT_DAYS[unit])
+
+
 def duration_to_steps(amount: float, unit: str, step: str) -> int:
     """The nearest whole number of steps to ``amount`` ``unit``s.
 
@@ -70,15 +82,15 @@ def convert(key: str, value: Any, step: str) -> Any:
     >>> convert("wom.impact_positive", "0.5 per day", "day")
     Traceback (most recent call last):
     ...
-    simulator.errors.ConfigError: wom.impact_positive = '0.5 per day' is not allowed; expected a number (rates with a unit are allowed for market.p_advertising, market.p_purchase, wom.p_negative, wom.p_positive)
+    simulator.errors.ConfigError: wom.impact_positive = '0.5 per day' is not allowed; expected a number (rates with a unit are allowed for brand.discount_rate, market.p_advertising, market.p_purchase, wom.p_negative, wom.p_positive)
     """
     if not isinstance(value, str):
         return value
-    if key not in RATE_KEYS and key not in DURATION_KEYS:
+    if key not in RATE_KEYS and key not in DURATION_KEYS and key not in COMPOUND_KEYS:
         if _RATE.match(value):
             raise ConfigError(
                 f"{key} = {value!r} is not allowed; expected a number (rates with a unit are "
-                f"allowed for {', '.join(sorted(RATE_KEYS))})"
+                f"allowed for {', '.join(sorted(RATE_KEYS | COMPOUND_KEYS))})"
             )
         if _DURATION.match(value):
             raise ConfigError(
@@ -86,6 +98,18 @@ def convert(key: str, value: Any, step: str) -> Any:
                 f"are allowed for {', '.join(sorted(DURATION_KEYS))})"
             )
         return value
+    if key in COMPOUND_KEYS:
+        m = _RATE.match(value)
+        if not m:
+            raise ConfigError(
+                f"{key} = {value!r} is not allowed; expected a number (a rate per step) or a "
+                f"rate such as '0.1 per year' (units: {', '.join(STEP_UNITS)})"
+            )
+        rate = float(m.group(1))
+        if not math.isfinite(rate) or not 0 <= rate <= 10:
+            raise ConfigError(f"{key} = {value!r} is out of range; allowed: 0 <= rate <= 10 "
+                              "(1000% per unit)")
+        return compound_rate(rate, m.group(2).lower(), step)
     if key in RATE_KEYS:
         m = _RATE.match(value)
         if not m:
@@ -132,6 +156,7 @@ def written_with_units(data: Mapping[str, Any]) -> dict[str, str]:
         if isinstance(table, Mapping):
             for key, value in table.items():
                 dotted = f"{section}.{key}"
-                if isinstance(value, str) and (dotted in RATE_KEYS or dotted in DURATION_KEYS):
+                if isinstance(value, str) and (dotted in RATE_KEYS or dotted in DURATION_KEYS
+                                               or dotted in COMPOUND_KEYS):
                     found[dotted] = value
     return found

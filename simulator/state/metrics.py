@@ -138,6 +138,8 @@ SERIES: tuple[Series, ...] = (
        dtype="float64"),
     _l("cum_value", "value of the customers won since step 0 (currency units)",
        dtype="float64"),
+    _l("cum_npv", "profit so far discounted to step 0 at brand.discount_rate (currency units)",
+       dtype="float64"),
 )
 
 #: The series of each block, in column order.
@@ -212,6 +214,7 @@ P_CUM_RESPONSES = _L["cum_responses"]
 P_DETECTION = _L["detection_step"]
 P_COST = _L["cum_cost"]
 P_VALUE = _L["cum_value"]
+P_NPV = _L["cum_npv"]
 
 #: Counts columns a step where nothing can happen records as zero.
 IDLE_ZERO_COUNTS = tuple(i for i, s in enumerate(COUNTS) if s.idle == "zero")
