@@ -77,11 +77,14 @@ def test_compiled_plan_equals_the_plan_run_phase_by_phase():
         assert compiled.plan.compiled and not stepwise.plan.compiled
         a, b = compiled.run_to_end(), stepwise.run_to_end()
         assert np.array_equal(a.series, b.series)
-        # The layers the neutral components keep agree too; the feed's impression and like
-        # counts and the ledger's value are recorded only when the platform phases run.
+        # The layers the neutral components keep agree too, money included (the compiled
+        # plan counts the value of the customers won from its counts); the feed's
+        # impression and like counts are recorded only when the platform phases run.
         for col in (M.P_FOLLOWERS, M.P_BELL, M.P_ON_PLATFORM, M.P_CUM_RESPONSES, M.P_DETECTION,
-                    M.P_COST, M.P_SHARES):
+                    M.P_COST, M.P_SHARES, M.P_VALUE, M.P_NPV):
             assert np.array_equal(a.layers[:, col], b.layers[:, col]), M.LAYER_NAMES[col]
+        won = a.series[:, M.CUM_CUSTOMERS] - a.series[0, M.CUM_CUSTOMERS]
+        assert np.array_equal(a.layers[:, M.P_VALUE], sc.brand.value_per_customer * won)
         for name in ("opinion", "customer", "ever_aware", "ever_positive", "ever_negative"):
             assert np.array_equal(getattr(a.state, name), getattr(b.state, name)), name
         # Every mechanism of the settings was exercised.
@@ -206,3 +209,19 @@ def test_run_takes_a_path_or_a_dict_and_refuses_anything_else(tmp_path):
     assert by_path.timeseries.equals(by_dict.timeseries)
     with pytest.raises(ConfigError, match="scenario = int is not allowed"):
         simulator.run(5)
+
+
+def test_money_is_carried_to_the_end_when_a_run_falls_quiet():
+    """A compiled run that stops early (nobody left to talk or buy) still records the
+    value of its customers on every later row."""
+    sc = simulator.Scenario.from_dict({
+        "graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 3},
+        "seeding": {"n_seeds": 2, "initial_customers": 0.0},
+        "market": {"p_purchase": 1.0}, "wom": {"p_positive": 0.05, "talk_steps": 1},
+        "run": {"steps": 200, "replicates": 1},
+    })
+    ts = simulator.run(sc, seed=3).timeseries
+    assert ts.n_talking_positive.iloc[-50:].sum() == 0  # quiet long before the end
+    won = ts.cum_customers - ts.cum_customers.iloc[0]
+    assert won.iloc[-1] > 0
+    np.testing.assert_array_equal(ts.cum_value, sc.brand.value_per_customer * won)

@@ -122,6 +122,10 @@ class StepPlan:
         self.talkers = self.wom.seed(graph, model.seeding, agents, counts)
         #: Whether the plan runs as one compiled call (no platform layer on).
         self.compiled = not model.platform_on and not stepwise
+        # The money is counted in every run: without the platform nothing costs, and the
+        # value of the customers won is read from the counts after the compiled steps.
+        self.ledger = Ledger(model.brand.value_per_customer, int(agents.customer.sum()),
+                             model.brand.discount_rate)
         if self.compiled:
             return
         self.crisis = Crisis(model.crisis, model.brand, n, keys.crisis)
@@ -129,8 +133,6 @@ class StepPlan:
         self.followers = Followers(model.followers, model.brand, self.brand.page_opens,
                                    keys.followers)
         self.paid = Paid(model.paid, graph)
-        self.ledger = Ledger(model.brand.value_per_customer, int(agents.customer.sum()),
-                             model.brand.discount_rate)
         self.feed = Feed(model.feed, model.followers, agents, keys)
         # listening's scratch, left zeroed each step, and what outlasts a step
         self.heard = Heard.zeros(n, brand=True, memory=self.wom.memory)
@@ -161,6 +163,15 @@ class StepPlan:
             layers_series[t] = self.step(t)
             counts_series[t] = self.counts
         return t_stop - 1
+
+    def count_money(self, counts_series: np.ndarray, layers_series: np.ndarray,
+                    t_start: int, t_stop: int) -> None:
+        """The compiled plan's money rows ``t_start .. t_stop - 1``: nothing is paid, and the
+        value of the customers won comes from each step's counts (as the ledger counts it
+        in step 14 of the plan run phase by phase)."""
+        for t in range(t_start, t_stop):
+            self.ledger.open_step()
+            self.ledger.record(counts_series[t], layers_series[t])
 
     def step(self, t: int) -> np.ndarray:
         """Step ``t``, phase by phase, as the module docstring lists them; returns its layers row."""

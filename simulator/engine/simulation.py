@@ -116,6 +116,9 @@ class Simulation:
         if last < t_stop:  # stopped early: nothing more can happen
             M.carry_forward(self.series, last)
             self.quiet = True
+        if self.plan.compiled:  # every row the counts now hold (all of them once quiet)
+            end = self.steps + 1 if self.quiet else t_stop + 1
+            self.plan.count_money(self.series, self.layers, self.t + 1, end)
         self.t = t_stop
 
     def step(self) -> None:
