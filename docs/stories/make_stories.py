@@ -45,7 +45,9 @@ STORIES = {
         "sentiment +0.055 to +0.071 from day one, -0.15 to -0.18 late or absent. The lower "
         "reach is the weakest part: lower in every one of those nine runs (by 0.03 to "
         "0.11), but clear of zero in the paired interval in only three of them "
-        "(`experiments/results/story_sizes.md`).",
+        "(`experiments/results/story_sizes.md`). Tipping point: from day one stops paying "
+        "against ignoring the platform when one post costs about 1,800 to 1,900 (the file: "
+        "100), at seeds 2026, 1 and 2 (`experiments/tipping_points.py`).",
     ),
     "crisis": (
         "A crisis: answer, take the page down, or stay silent",
@@ -59,7 +61,9 @@ STORIES = {
         "population (0.6% a day), all of it holds at 25,000, 50,000 and 100,000 agents and "
         "at seeds 1 and 2: answering ends at +0.000 to +0.023 net sentiment, 0.083 to 0.095 "
         "above silence, and first on profit in every pair "
-        "(`experiments/results/story_sizes.md`).",
+        "(`experiments/results/story_sizes.md`). Tipping point: answering stops paying "
+        "against silence when an answer wins back fewer than about 0.19 to 0.21 of the "
+        "complainers (the file: 0.5), at seeds 2026, 1 and 2 (`experiments/tipping_points.py`).",
     ),
     "half_hearted": (
         "A half-hearted presence",
@@ -68,7 +72,9 @@ STORIES = {
         "outage comes at step 90 nobody answers: net sentiment ends far lower (by 0.18 to "
         "0.19) and profit about a fifth lower than the kept page's, at 25,000, 50,000 and "
         "100,000 agents and at seeds 1 and 2 alike. Reach is again higher for the brand "
-        "that does not answer, through its complaints.",
+        "that does not answer, through its complaints. Tipping point: keeping the page "
+        "stops paying when one post costs about 810 to 855 (the file: 100), at seeds 2026, 1 "
+        "and 2 (`experiments/tipping_points.py`).",
     ),
     "likes_vs_followers": (
         "Chasing likes or building followers",
@@ -80,7 +86,10 @@ STORIES = {
         "accumulation the documents describe is weak at these settings. The like-chasing "
         "brand loses all its followers to over-posting and promotion within weeks. The "
         "order holds at 10,000, 20,000 and 40,000 agents and at seeds 1 and 2; the gap in "
-        "reach grows with the population (+0.05 to +0.31), as the budget is a fixed sum.",
+        "reach grows with the population (+0.05 to +0.31), as the budget is a fixed sum. "
+        "Tipping point: the follower campaign stops paying against the like-buying one when "
+        "a sponsored impression costs about 5.6 (560 per thousand; the file: 0.01), at seeds "
+        "2026, 1 and 2 (`experiments/tipping_points.py`).",
     ),
     "paid_boost": (
         "Paid promotion, three ways",
@@ -92,7 +101,9 @@ STORIES = {
         "order (sponsored, bought likes, then influencers level with no promotion) holds at "
         "25,000, 50,000 and 100,000 agents and at seeds 1 and 2; the budget is a fixed sum, "
         "so what it buys thins out in a larger market (sponsored reach 1.00 at 25,000, "
-        "0.97 at 100,000).",
+        "0.97 at 100,000). Tipping point: bought likes overtake sponsored posts when an "
+        "impression costs about 1.4 to 2.0 (the file: 0.01), at seeds 2026, 1 and 2 "
+        "(`experiments/tipping_points.py`).",
     ),
 }
 
