@@ -62,7 +62,8 @@ SEEDS = (None, 1, 2)  # None: the file's own seed
 
 def crossing(values, diffs) -> float | None:
     """Where the paired difference first changes sign (linear between grid values)."""
-    for (x0, d0), (x1, d1) in zip(zip(values, diffs), zip(values[1:], diffs[1:]), strict=False):
+    for k in range(len(values) - 1):
+        x0, x1, d0, d1 = values[k], values[k + 1], diffs[k], diffs[k + 1]
         if d0 == 0:
             return float(x0)
         if (d0 > 0) != (d1 > 0):
