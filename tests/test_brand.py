@@ -68,10 +68,18 @@ def test_late_posts_nothing_before_entry_and_abandon_nothing_after_exit():
 def test_a_page_has_followers_only_once_it_opens():
     ignore, _ = run(brand={"strategy": "ignore"})
     assert (ignore.n_followers == 0).all() and (ignore.n_bell == 0).all()
+    spontaneous, _ = run()
+    assert (spontaneous[spontaneous.step == 0].n_followers > 0.15 * 4000).all()  # built before
     late, _ = run(brand={"strategy": "late", "enter_step": 15})
     assert (late[late.step < 15].n_followers == 0).all()
-    opened = late[late.step == 15].n_followers
-    assert (opened > 0.15 * 4000).all()  # initial_followers = 0.2 follow when the page opens
+    assert (late[late.step == 15].n_followers > 0.15 * 4000).all()  # the whole audience
+    # A late-comer that starts behind: a share of the audience, or none at all.
+    part, _ = run(brand={"strategy": "late", "enter_step": 15},
+                  followers={"late_start_share": 0.5})
+    opened = part[part.step == 15].n_followers
+    assert ((opened > 0.07 * 4000) & (opened < 0.13 * 4000)).all()  # half of 0.2
+    none, _ = run(brand={"strategy": "late", "enter_step": 15}, followers={"late_start_share": 0.0})
+    assert (none[none.step == 15].n_followers < 0.01 * 4000).all()
 
 
 def test_late_brand_answers_nothing_before_it_enters():

@@ -82,10 +82,10 @@ def test_entering_after_the_horizon_is_ignoring():
 
 
 def test_answering_nothing_is_silence():
-    nothing = _small("crisis.toml", **{"crisis.response": "respond", "crisis.capacity": 0})
+    nothing = _small("crisis.toml", **{"crisis.response": "respond", "crisis.capacity_share": 0.0})
     silent = _small("crisis.toml", **{"crisis.response": "silent"})
     pd.testing.assert_frame_equal(nothing, silent)
     # ... and the comparison is not vacuous: answering does change the run.
-    some = _small("crisis.toml", **{"crisis.response": "respond", "crisis.capacity": 100})
+    some = _small("crisis.toml", **{"crisis.response": "respond", "crisis.capacity_share": 0.03})
     assert some["responses"].gt(0).all()
     assert some["negative_talk"].mean() < silent["negative_talk"].mean()

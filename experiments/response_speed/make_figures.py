@@ -38,7 +38,7 @@ from simulator.sweep.experiment import Experiment  # noqa: E402
 
 DELAY, CAP, RESP, BOOST = (
     "crisis.detection_delay",
-    "crisis.capacity",
+    "crisis.capacity_share",
     "crisis.response",
     "crisis.takedown_boost",
 )
@@ -61,6 +61,8 @@ def load(results: Path, exp: Experiment, ref: Experiment) -> tuple[pd.DataFrame,
     """Respond runs and reference runs, with a ``policy`` label each; checked complete."""
     runs = pd.read_parquet(results / "respond" / "results.parquet")
     refs = pd.read_parquet(results / "references" / "results.parquet")
+    if "crisis.capacity" in runs and CAP not in runs:  # results of the fixed-count design
+        runs[CAP] = runs.pop("crisis.capacity") / 50_000
     for df, e in ((runs, exp), (refs, ref)):
         if len(df) != e.n_runs:
             raise SystemExit(
@@ -238,7 +240,7 @@ def figures(table: pd.DataFrame, exp: Experiment) -> list[Path]:
         ax.set_xticks(range(len(delays)), [f"{d:g}" for d in delays])
         ax.set_yticks(range(len(caps)), [f"{c:g}" for c in caps[::-1]])
         ax.set_xlabel("detection delay (steps)")
-        ax.set_ylabel("answers a day (capacity)")
+        ax.set_ylabel("answers a day (share of people)")
         ax.set_title(label, fontsize=10)
         fig.colorbar(im, ax=ax, shrink=0.85)
     fig.suptitle(

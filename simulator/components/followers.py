@@ -32,11 +32,14 @@ class Followers:
         self.params, self.brand, self.page_opens, self.key = followers, brand, page_opens, key
 
     def open(self, t: int, agents: AgentState) -> None:
-        """The page's first followers (and bell subscribers), at the step it opens."""
+        """The page's first followers (and bell subscribers), at the step it opens: the
+        audience built before the run for a page open at step 0, ``late_start_share`` of it
+        for a page that opens later (it was not there to build one)."""
         fol = self.params
-        if t == self.page_opens and fol.enabled and fol.initial_followers > 0:
+        share = fol.initial_followers * (1.0 if self.page_opens == 0 else fol.late_start_share)
+        if t == self.page_opens and fol.enabled and share > 0:
             rng = numpy_generator(self.key)
-            chosen = rng.random(agents.n) < fol.initial_followers
+            chosen = rng.random(agents.n) < share
             agents.follower[chosen] = 1
             agents.bell[chosen & (rng.random(agents.n) < fol.initial_bell)] = 1
 

@@ -84,8 +84,16 @@ class FollowerParams(Section):
     enabled: bool = param(False, doc="turn the follower / bell layer on")
     initial_followers: float = param(
         0.0, low=0.0, high=1.0,
-        doc="share of agents who follow the page when it opens (step 0, or brand.enter_step "
-        "for late and abandon; never for ignore)",
+        doc="share of agents who follow the page when it opens: the audience it built before "
+        "the run (a page that opens after step 0 starts with late_start_share of it; never "
+        "for ignore)",
+    )
+    late_start_share: float = param(
+        1.0, low=0.0, high=1.0,
+        doc="a page that opens after step 0 (late, abandon) starts with this share of "
+        "initial_followers (below 1: a late-comer starts behind; at 0 a late page has no "
+        "audience, and without paid reach nobody sees its posts)",
+        source="document 002: an audience is built over time; a late-comer starts behind",
     )
     initial_bell: float = param(0.0, low=0.0, high=1.0, doc="share of initial followers with the bell on")
     p_follow: float = param(
