@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     ("compare", "simulator.compare.commands", "run a scenario's variants side by side"),
     ("sweep", "simulator.sweep.commands", "run a parameter sweep (Dask)"),
     ("viz", "simulator.viz.commands", "open the classroom web page (and animate)"),
+    ("scenarios", "simulator.scenario_files", "list the shipped scenario files, or copy one"),
 )
 
 
@@ -399,6 +400,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
 
 
+def _resolve_scenario_argument(args: argparse.Namespace) -> None:
+    """A scenario file missing here but shipped (``classroom``, ``scenarios/crisis.toml``)
+    is read from the installed copy, so every command works from any folder; one line on
+    stderr says which file was used. A file of the current folder always wins."""
+    value = getattr(args, "scenario", None)
+    if isinstance(value, str):
+        from simulator.scenario_files import resolve_scenario_path
+
+        args.scenario = resolve_scenario_path(
+            value, report=lambda line: print(f"virality: {line}", file=sys.stderr, flush=True))
+
+
 def _main(argv: Sequence[str] | None) -> int:
     try:
         parser = build_parser()
@@ -406,6 +419,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if not getattr(args, "command", None):
             parser.print_help()
             return EXIT_USAGE
+        _resolve_scenario_argument(args)
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"virality: error: {exc}", file=sys.stderr)

@@ -17,15 +17,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+#: Okabe-Ito colours, the same as the classroom page and ``virality animate``
+#: (:mod:`simulator.viz.drawing`): blue for positive and vermillion for negative stay
+#: apart under red-green colour blindness. Word (who is talking) has its opinion's colour.
 COLORS = {
-    "n_aware": "#7f7f7f",
-    "n_positive": "#2ca02c",
-    "n_negative": "#d62728",
-    "n_neutral": "#bcbd22",
-    "n_customers": "#1f77b4",
-    "n_talking_positive": "#98df8a",
-    "n_talking_negative": "#ff9896",
-    "n_followers": "#9467bd",
+    "n_aware": "#000000",
+    "n_positive": "#0072B2",
+    "n_negative": "#D55E00",
+    "n_neutral": "#F0E442",
+    "n_customers": "#009E73",
+    "n_talking_positive": "#0072B2",
+    "n_talking_negative": "#D55E00",
+    "n_followers": "#CC79A7",
 }
 LABELS = {
     "n_aware": "aware",
@@ -36,6 +39,17 @@ LABELS = {
     "n_talking_positive": "talking positive",
     "n_talking_negative": "talking negative",
     "n_followers": "followers",
+}
+#: Line style of each series: the cue besides colour (positive solid, negative dashed).
+STYLES = {
+    "n_aware": ":",
+    "n_positive": "-",
+    "n_negative": "--",
+    "n_neutral": "-",
+    "n_customers": "-.",
+    "n_talking_positive": "-",
+    "n_talking_negative": "--",
+    "n_followers": (0, (3, 1, 1, 1)),
 }
 
 
@@ -51,22 +65,24 @@ def _panel(ax, ts: pd.DataFrame, columns: list[str], n: int, title: str, color=N
             continue
         b = bands(ts, col, n)
         c = color or COLORS.get(col)
-        ax.plot(b.index, b["mean"], color=c, lw=2, label=label or LABELS.get(col, col))
-        ax.fill_between(b.index, b["low"], b["high"], color=c, alpha=0.2, lw=0)
-    ax.set_title(title)
-    ax.set_xlabel("step")
-    ax.set_ylabel("share of population")
+        ax.plot(b.index, b["mean"], color=c, lw=2.4, ls=STYLES.get(col, "-"),
+                label=label or LABELS.get(col, col))
+        ax.fill_between(b.index, b["low"], b["high"], color=c, alpha=0.15, lw=0)
+    ax.set_title(title, fontsize=14)
+    ax.set_xlabel("step", fontsize=12)
+    ax.set_ylabel("share of population", fontsize=12)
+    ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="best", fontsize=11)
 
 
 def curves_figure(ts: pd.DataFrame, n: int, title: str = ""):
     """Opinion curves and talk curves with uncertainty bands (a matplotlib Figure)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
     _panel(axes[0], ts, ["n_aware", "n_positive", "n_negative", "n_customers"], n, "opinion")
     _panel(axes[1], ts, ["n_talking_positive", "n_talking_negative"], n, "who is talking")
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=15)
     return fig
 
 

@@ -9,6 +9,9 @@ each a table of overrides of the base::
     [variants.late]
     brand.strategy = "late"
 
+and a ``[lesson]`` table for the classroom page (what to watch, what to ask;
+:class:`~simulator.params.lesson.LessonParams`), which the engine ignores.
+
 >>> s = Scenario.from_dict({"graph": {"kind": "erdos_renyi", "n": 1000, "mean_degree": 10}})
 >>> s.wom.p_positive, s.graph.n
 (0.01, 1000)
@@ -44,9 +47,11 @@ from simulator.params import (
     WomParams,
     check_seeds_fit,
 )
+from simulator.params.lesson import LessonParams
 from simulator.params.units import convert, step_of, written_with_units
 
-_META_KEYS = ("name", "description", "variants")
+#: Top-level keys that are not mechanism sections: the engine never reads them.
+_META_KEYS = ("name", "description", "variants", "lesson")
 
 
 def parse_value(text: str) -> Any:
@@ -102,6 +107,8 @@ class Scenario:
     name: str = "scenario"
     description: str = ""
     variants: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    #: What the classroom page tells the class (``[lesson]``); not part of the results.
+    lesson: LessonParams = dataclasses.field(default_factory=LessonParams)
     base_dir: Path | None = None
     source: Path | None = None
     #: Values written with a unit (``{"market.p_advertising": "0.03 per year"}``), as
@@ -153,9 +160,9 @@ class Scenario:
             if key not in allowed:
                 raise ConfigError(
                     f"unknown section '[{key}]'{suggest(key, allowed)}; allowed: "
-                    + ", ".join(f"[{s}]" for s in SECTIONS)
+                    + ", ".join(f"[{s}]" for s in (*SECTIONS, "lesson"))
                 )
-            if key in SECTIONS and not isinstance(value, Mapping):
+            if key in (*SECTIONS, "lesson") and not isinstance(value, Mapping):
                 raise ConfigError(f"'{key}' must be a [{key}] table, got {value!r}")
         step = step_of(data.get("run"))
         sections = {
@@ -176,11 +183,18 @@ class Scenario:
         for key in ("name", "description"):
             if key in data and not isinstance(data[key], str):
                 raise ConfigError(f"{key} = {data[key]!r} is not allowed; expected text in quotes")
+        lesson = LessonParams.from_dict(data.get("lesson"))
+        if lesson.compare is not None and lesson.compare not in variants:
+            raise ConfigError(
+                f"lesson.compare = {lesson.compare!r} is not a variant{suggest(lesson.compare, variants)}; "
+                f"allowed: {', '.join(variants) or '(none declared: add a [variants.NAME] table)'}"
+            )
         scenario = cls(
             **sections,
             name=data.get("name", "scenario"),
             description=data.get("description", ""),
             variants=variants,
+            lesson=lesson,
             base_dir=base_dir,
             source=source,
             units=written_with_units(data),

@@ -1,7 +1,9 @@
 """``virality animate``: the page's network picture stepped through time, as a GIF or MP4.
 
-Each frame is the friend graph coloured by opinion (as on the page) next to
-the aware / positive / negative chart so far. GIFs are written with Pillow,
+Each frame is the friend graph as the classroom page draws it (the same
+colour-blind-safe colours, diamonds for detractors, rings on talkers, the
+word's lines, the friend circles outlined) next to the chart so far: people
+by opinion, and the positive and negative words passed each step. GIFs are written with Pillow,
 MP4s with ffmpeg (when it is on the PATH). The file is written next to its
 destination and moved into place at the end, so a failed run never leaves a
 half-written file over an earlier one.
@@ -87,11 +89,15 @@ def animate(
 
     model = ViralityModel(scenario=scenario, steps=steps, seed=seed)
     horizon = model.scenario.run.steps
-    fig = Figure(figsize=(11.0, 6.0), dpi=dpi, layout="constrained")
-    ax_net, ax_chart = fig.subplots(1, 2, width_ratios=[1.25, 1.0])
-    picture = NetworkPicture(model.graph, ax_net)
-    chart = OpinionChart(ax_chart, model.graph.n, horizon)
-    fig.suptitle(f"{model.scenario.name}: {model.graph.n} people, seed {model.seed}")
+    fig = Figure(figsize=(12.0, 6.75), dpi=dpi, layout="constrained")  # 16:9, for slides
+    grid = fig.add_gridspec(2, 2, width_ratios=[1.2, 1.0], height_ratios=[1.5, 1.0])
+    ax_net = fig.add_subplot(grid[:, 0])
+    ax_people = fig.add_subplot(grid[0, 1])
+    ax_word = fig.add_subplot(grid[1, 1], sharex=ax_people)
+    picture = NetworkPicture(model.graph, ax_net, followers=model.scenario.followers.enabled)
+    chart = OpinionChart(ax_people, model.graph.n, horizon, word_ax=ax_word)
+    fig.suptitle(f"{model.scenario.name}: {model.graph.n} people, seed {model.seed}",
+                 fontsize=14)
 
     if out.suffix.lower() == ".gif":
         writer = animation.PillowWriter(fps=fps)
