@@ -141,6 +141,51 @@ def open_page(browser, url: str, width: int, height: int, scale: float = 1.0):
     return page
 
 
+# ------------------------------------------------------- Mesa's SolaraViz page
+def play_button(page):
+    """Mesa's Play (SolaraViz's controller labels it "▶")."""
+    return page.locator(".vr-mesa-controls").get_by_role("button", name="▶", exact=True)
+
+
+def pause_button(page):
+    return page.locator(".vr-mesa-controls").get_by_role("button", name="❚❚", exact=True)
+
+
+def step_button(page):
+    return page.locator(".vr-mesa-controls").get_by_role("button", name="Step", exact=True)
+
+
+def assert_solaraviz_page(page) -> None:
+    """The page is Mesa's SolaraViz: its controller card (Reset, Play, Step beside its play
+    and render intervals and its threads checkbox), its "Model Parameters" and "Information"
+    cards, its page tab, and the views on its grid; and what a student must not see of it
+    (the developer controls, the "Page 0" tab, the grid's resize handle) is hidden."""
+    from playwright.sync_api import expect
+
+    found = page.evaluate("""() => {
+        const cards = Array.from(document.querySelectorAll('.vr-mesa-controls .v-card'));
+        const titles = cards.map(c => (c.querySelector('.v-card__title') || {}).textContent);
+        const buttons = Array.from(document.querySelectorAll(
+            '.vr-mesa-controls .v-card__text > .v-sheet > .v-btn')).map(b => b.textContent.trim());
+        const tab = Array.from(document.querySelectorAll('.v-tab')).find(t => t.textContent === 'Page 0');
+        const item = document.querySelector('.vue-grid-layout .vue-grid-item .vr-page');
+        const visible = e => !!e && e.getClientRects().length > 0;
+        return {titles: titles, buttons: buttons, tab: !!tab, tabVisible: visible(tab),
+                inGrid: !!item, handle: visible(document.querySelector('.vue-resizable-handle'))};
+    }""")
+    assert found["titles"][:3] == ["Controls", "Model Parameters", "Information"], found
+    assert found["buttons"][0] == "Reset" and found["buttons"][2] == "Step", found
+    assert found["buttons"][1] in ("▶", "❚❚"), found
+    assert found["tab"] and not found["tabVisible"], found  # SolaraViz's page 0, its tab hidden
+    assert found["inGrid"] and not found["handle"], found
+    for name in ("Play Interval (ms)", "Render Interval (steps)"):
+        slider = page.get_by_role("slider", name=name, include_hidden=True)
+        expect(slider).to_have_count(1)
+        expect(slider).to_be_hidden()
+    expect(page.get_by_role("checkbox", name="Use Threads", include_hidden=True)).to_be_hidden()
+    expect(page.get_by_text("Command Console")).to_have_count(0)
+
+
 # ---------------------------------------------------------------- what can fail
 def assert_no_error_text(page) -> None:
     text = page.locator("body").inner_text()
@@ -152,7 +197,7 @@ def assert_fits(page, where: str) -> None:
     """Nothing is wider than the window: no horizontal scrolling, no element past its right edge."""
     found = page.evaluate("""() => {
         const width = document.documentElement.clientWidth, wide = [];
-        for (const el of document.querySelectorAll('.vr-page *')) {
+        for (const el of document.querySelectorAll('.vr-layout *')) {
             const r = el.getBoundingClientRect();
             if (r.width > 0 && r.height > 0 && r.right > width + 1) {
                 wide.push(el.tagName + '.' + el.getAttribute('class') + ' right=' + Math.round(r.right));
@@ -318,6 +363,7 @@ def test_every_control_works_and_the_page_fits(server, browser, screenshots, wid
                      "Try this"):
             expect(text).to_contain_text(part)
         assert page.locator(".vr-circle-label").count() == 6  # the friend circles are marked
+        assert_solaraviz_page(page)
         assert_fits(page, f"{size} at the start")
         assert_no_error_text(page)
         assert_readable(page)
@@ -327,7 +373,7 @@ def test_every_control_works_and_the_page_fits(server, browser, screenshots, wid
         # Step advances the status, the chart and the picture.
         network = page.locator(".vr-net-svg")
         before = network.screenshot()
-        step = page.get_by_role("button", name="Step", exact=True)
+        step = step_button(page)
         step.click()
         expect(status).to_have_text("Step 1 of 40")
         step.click()
@@ -386,12 +432,12 @@ def test_every_control_works_and_the_page_fits(server, browser, screenshots, wid
 
         # Play runs on by itself, at the speed picked, until paused; a change while it plays.
         page.get_by_role("button", name="8 steps/s").click()
-        page.get_by_role("button", name="▶ Play").click()
+        play_button(page).click()
         assert wait_for_step(page, at_least=12), "Play did not advance the model"
         press(page, "p_negative", "ArrowRight", 6)
         expect(page.locator(".vr-control-p_negative .vr-value")).to_have_text("0.20")
-        page.get_by_role("button", name="❚❚ Pause").click()
-        page.get_by_role("button", name="▶ Play").wait_for()
+        pause_button(page).click()
+        play_button(page).wait_for()
         expect(page.locator(".vr-changes")).to_contain_text("p_negative = 0.20")
         time.sleep(0.3)  # a step finished before the click may still be on its way
         at = step_number(page)
@@ -439,7 +485,8 @@ def test_every_control_works_and_the_page_fits(server, browser, screenshots, wid
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
 def test_the_end_of_the_run_is_told_as_it_is(server, browser, screenshots):
-    """At the last step: 'the run is over', Play stays Play (disabled), Reset starts again."""
+    """At the last step: 'the run is over', no Play / Pause left (Mesa's would be a disabled
+    pause), Step disabled, Reset starts again."""
     from playwright.sync_api import expect
 
     url, _ = server
@@ -447,22 +494,24 @@ def test_the_end_of_the_run_is_told_as_it_is(server, browser, screenshots):
     try:
         open_tab(page, "Settings")
         page.get_by_role("button", name="15 steps/s").click()
-        page.get_by_role("button", name="▶ Play").click()
-        play = page.get_by_role("button", name="▶ Play")
-        expect(play).to_be_disabled(timeout=20_000)
-        expect(page.locator(".vr-step")).to_have_text("Step 40 of 40")
+        play_button(page).click()
+        expect(page.locator(".vr-step")).to_have_text("Step 40 of 40", timeout=20_000)
         state = page.locator(".vr-state")
         expect(state).to_contain_text("the run is over")
         expect(state).to_contain_text("Reset to start again")
-        expect(page.get_by_role("button", name="❚❚ Pause")).to_have_count(0)
-        expect(page.get_by_role("button", name="Step", exact=True)).to_be_disabled()
+        # Mesa's controller would leave a disabled pause button here: the page hides its
+        # Play / Pause at the end, and the message says what to do.
+        expect(pause_button(page)).to_have_count(0)
+        expect(play_button(page)).to_have_count(0)
+        expect(step_button(page)).to_be_disabled()
         expect(page.get_by_role("button", name="Reset", exact=True)).to_be_enabled()
         assert eventually(lambda: chart_points(page) == 41)
         assert_no_error_text(page)  # never "nothing more can happen"
         save(page, screenshots, "1280x720-end")
         page.get_by_role("button", name="Reset", exact=True).click()
         expect(page.locator(".vr-step")).to_have_text("Step 0 of 40")
-        expect(play).to_be_enabled()
+        expect(play_button(page)).to_be_enabled()
+        expect(step_button(page)).to_be_enabled()
     finally:
         page.context.close()
 
@@ -475,7 +524,7 @@ def test_the_pictures_grow_with_the_window_and_stay_readable(server, browser):
         page = open_page(browser, server[0], width, height)
         try:
             for _ in range(8):
-                page.get_by_role("button", name="Step", exact=True).click()
+                step_button(page).click()
             page.locator(".vr-customer").first.wait_for(state="attached")
             net = page.locator(".vr-net").bounding_box()
             chart = page.locator(".vr-chart").bounding_box()
@@ -509,7 +558,7 @@ def test_at_150_percent_zoom_nothing_covers_the_network(server, browser, screens
         assert_fits(page, "150% zoom")
         assert_not_covered(page, ".vr-net")
         assert_readable(page)
-        page.get_by_role("button", name="Step", exact=True).click()
+        step_button(page).click()
         expect(page.locator(".vr-step")).to_have_text("Step 1 of 40")
         open_tab(page, "Settings")
         press(page, "satisfaction", "ArrowLeft", 2)
@@ -546,7 +595,7 @@ def test_on_a_fresh_install_the_first_step_is_as_fast_as_the_next(browser, tmp_p
         times = []
         for k in range(1, 4):
             started = time.perf_counter()
-            page.get_by_role("button", name="Step", exact=True).click()
+            step_button(page).click()
             expect(page.locator(".vr-step")).to_have_text(f"Step {k} of 40")
             times.append(time.perf_counter() - started)
         print(f"\nfirst Steps after a cold start ({'preparing shown' if preparing else 'ready at once'}): "

@@ -7,7 +7,7 @@ imports matplotlib, Mesa or Solara.
   line styles, and the colour-vision check), the network layout (cached per
   graph, friend circles apart), the matplotlib picture and chart of the
   animation, and the data the page draws;
-- :mod:`simulator.viz.app`: the Solara page (``virality viz``): the network
+- :mod:`simulator.viz.app`: the Mesa SolaraViz page (``virality viz``): the network
   and chart drawn in the browser, the scenario's ``[lesson]``, live and Reset
   settings, one person, two runs compared;
 - :mod:`simulator.viz.animate`: the GIF/MP4 writer (``virality animate``);

@@ -19,11 +19,16 @@ buyers are) apply from the next step, even while playing (:func:`apply_live`);
 settings that make a new class or a new start (people, friends, circles, who
 starts, the seed) apply at Reset, and the page says so until it is pressed.
 
-The page is built on Solara directly, not on Mesa's ``SolaraViz``: that one
-lays its views on a draggable grid of fixed 30-pixel rows (the pictures never
-grow with the screen), adds developer controls (play interval, threads) and a
-"Page 0" tab, and at the last step leaves a disabled pause button. The model
-is still the Mesa model, its numbers read from its DataCollector.
+The page is Mesa's ``SolaraViz`` (:func:`Classroom`): SolaraViz holds the
+model in its reactive, and its controller (Reset, Play / Pause, Step) steps,
+plays and resets it; Reset builds a :class:`ClassroomModel` from the page's
+settings. The rest of the page is one SolaraViz component on page 0
+(:func:`classroom_view`). What SolaraViz shows that a class should not see is
+hidden by :data:`CSS` and :class:`Layout`: its developer controls (play and
+render intervals, threads) and parameter cards, the "Page 0" tab, its app bar;
+its grid of fixed 30-pixel rows is one block as wide as the window, pinned
+(:class:`GridPin`); and at the last step, where its controller leaves a
+disabled pause button, Play / Pause is hidden and the page says the run is over.
 
 The numba kernels compile on first use (seconds on a fresh install). The
 server imports this module at start, and importing it starts
@@ -809,6 +814,33 @@ class ChartWidget(ipyvue.VueTemplate):
     marks = traitlets.List().tag(sync=True)
 
 
+GRID_PIN_TEMPLATE = """
+<template><span class="vr-grid-pin" style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    /* SolaraViz lays its views on a draggable, resizable grid: pin the view in place, so a
+       slider or a person dragged with the mouse does not drag the whole view. */
+    let tries = 0;
+    const pin = () => {
+      const item = this.$el.closest && this.$el.closest(".vue-grid-item");
+      const grid = item && item.__vue__;
+      if (grid) { grid.draggable = false; grid.resizable = false; return; }
+      if (++tries < 100) setTimeout(pin, 100);
+    };
+    pin();
+  },
+};
+</script>
+"""
+
+
+class GridPin(ipyvue.VueTemplate):
+    """Turns off dragging and resizing of the SolaraViz grid item it sits in."""
+
+    template = traitlets.Unicode(GRID_PIN_TEMPLATE).tag(sync=True)
+
+
 # ----------------------------------------------------------------- warming up
 _warm = threading.Event()
 #: Seconds the warm-up took (None until done), and what went wrong, if anything.
@@ -867,7 +899,7 @@ CSS = """
 .vr-page * { box-sizing: border-box; }
 .vr-header { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 18px;
   padding: 4px 0 8px; border-bottom: 1px solid #ddd; margin-bottom: 10px; background: #fff; }
-@media (min-height: 600px) { .vr-header { position: sticky; top: 0; z-index: 5; } }
+@media (min-height: 600px) { .vr-header { position: sticky; top: 62px; z-index: 5; } }
 .vr-title { font-size: clamp(19px, 1.7vw, 26px); font-weight: 600; margin: 0; flex: 1 1 220px;
   min-width: 0; }
 .vr-run { display: flex; gap: 10px; flex-wrap: wrap; }
@@ -892,7 +924,8 @@ CSS = """
 .vr-count { white-space: nowrap; }
 .vr-icon { vertical-align: -3px; margin-right: 3px; }
 /* As wide as its column, and short enough that the key below it stays on screen. */
-.vr-net { width: min(100%, max(calc(100vh - 235px), 380px)); margin: 0 auto; }
+.vr-net { width: min(100%, max(calc(100vh - 235px), 380px),
+  max(calc(100vh - 585px + 25vw), 380px)); margin: 0 auto; }
 .vr-net-svg { width: 100%; height: auto; display: block; user-select: none; }
 .vr-edges { stroke: #9a9a9a; stroke-width: 1.1; stroke-opacity: 0.5; fill: none; }
 .vr-word { stroke-width: 4; stroke-opacity: 0.75; fill: none; }
@@ -966,13 +999,69 @@ CSS = """
   text-align: left; vertical-align: top; }
 .vr-range { color: #555; font-size: 14px; white-space: nowrap; }
 .vr-preparing { font-size: 22px; padding: 40px; text-align: center; }
+/* Mesa's SolaraViz. Its sidebar is a strip across the top (see Layout): its Reset, Play / Pause
+   and Step, big; its developer controls (play and render intervals, threads) and its
+   "Model Parameters" and "Information" cards hidden. */
+.vr-topbar { display: flex; flex-wrap: nowrap; align-items: center; gap: 6px 18px;
+  height: 62px; padding: 6px 18px; background: #fff; border-bottom: 1px solid #ddd;
+  box-sizing: border-box; }
+@media (min-height: 600px) { .vr-topbar { position: sticky; top: 0; z-index: 6; } }
+.vr-topbar .vr-title { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.vr-mesa-controls { flex: 0 0 auto; }
+.vr-mesa-controls > .v-sheet { row-gap: 0 !important; background: transparent !important; }
+.vr-mesa-controls .v-card { margin: 0 !important; box-shadow: none !important;
+  background: transparent !important; }
+.vr-mesa-controls .v-card:not(:first-child), .vr-mesa-controls .v-card__title,
+.vr-mesa-controls .v-card__text > .v-input, .vr-mesa-controls .v-card__text > span {
+  display: none !important; }
+.vr-mesa-controls .v-card__text { padding: 0 !important; }
+.vr-mesa-controls .v-card__text > .v-sheet { column-gap: 10px !important; background: transparent !important; }
+.vr-mesa-controls .v-btn { font-size: 20px !important; height: 46px !important;
+  min-width: 104px !important; text-transform: none !important; letter-spacing: 0 !important; }
+@media (max-width: 900px) { .vr-mesa-controls .v-btn { min-width: 76px !important; } }
+@media (max-height: 560px) { .vr-topbar { height: 52px; } .vr-mesa-controls .v-btn { height: 38px !important; } }
+/* SolaraViz's pages: one page, so no "Page 0" tab; its draggable grid of 30-pixel rows
+   becomes one block as wide as the window, growing with what it holds. */
+.vr-layout .v-tabs:not(.vr-tabs .v-tabs) { display: none !important; }
+.vr-layout .v-window:not(.vr-tabs .v-window),
+.vr-layout .v-window:not(.vr-tabs .v-window) > .v-window__container { overflow: visible !important; }
+.vr-layout .v-sheet:has(.vue-grid-layout) { row-gap: 0 !important; }
+.vr-layout .vue-grid-layout { height: auto !important; }
+.vr-layout .vue-grid-item { position: relative !important; transform: none !important;
+  left: 0 !important; top: 0 !important; width: 100% !important; height: auto !important;
+  touch-action: auto !important; user-select: auto !important; }
+.vr-layout .vue-grid-item > .vue-resizable-handle, .vr-layout .vue-grid-placeholder {
+  display: none !important; }
 """
 
 
 @solara.component
 def Layout(children=()):
-    """The page fills the window itself (no Solara app bar or side drawer)."""
-    return solara.Div(children=list(children), style={"width": "100%"})
+    """The page fills the window itself: no Solara app bar, no side drawer.
+
+    SolaraViz puts its controller in ``solara.Sidebar``; this layout takes
+    that content from Solara's sidebar portal and shows it as a strip across
+    the top (its Reset / Play / Step buttons; its developer sliders are hidden
+    by :data:`CSS`). What SolaraViz puts in the app bar (its title and a theme
+    switch) is not shown: the page has its own title.
+    """
+    from solara.components.applayout import sidebar_portal
+
+    controls = sidebar_portal.use_portal()
+    name = solara.use_memo(_page_title, [])
+    with solara.Div(classes=["vr-layout"], style={"width": "100%"}) as main:
+        with solara.Div(classes=["vr-topbar"]):
+            solara.HTML(tag="h1", classes=["vr-title"], unsafe_innerHTML=html.escape(name))
+            solara.Div(classes=["vr-mesa-controls"], children=list(controls))
+        solara.Div(children=list(children), style={"width": "100%"})
+    return main
+
+
+def _page_title() -> str:
+    try:
+        return f"Word of mouth: {page_scenario().name}"
+    except (ConfigError, ValueError, OSError):  # the page itself reports the problem
+        return "Word of mouth"
 
 
 @solara.component
@@ -987,6 +1076,73 @@ def ControlSlider(control: Control, value, low, high, on_value, disabled: bool =
         slider(label="", value=int(value) if control.digits == 0 else float(value),
                min=low, max=high, step=control.step, on_value=on_value, thumb_label=False,
                disabled=disabled)
+
+
+class ClassroomModel(ViralityModel):
+    """The page's :class:`~simulator.ViralityModel`: built from the page's settings.
+
+    SolaraViz's Reset makes the new model as ``type(model)(**model_params)``;
+    the page hands it one fixed parameter, ``page`` (its :class:`PageState`),
+    so that Reset builds the run from the settings on the page. A step holds
+    :attr:`lock`: the page reads the model (and changes it live) while Mesa's
+    play thread steps it.
+    """
+
+    def __init__(self, *, page: PageState | None = None, **kwargs):
+        self.lock = threading.RLock()
+        if page is None:
+            super().__init__(**kwargs)
+            return
+        problem = ""
+        try:
+            scenario = scenario_for(page.base, page.settings.value)
+            check_drawable(scenario.graph.n)
+            seed = int(page.settings.value["seed"])
+            super().__init__(scenario=scenario, seed=seed)
+        except ConfigError as exc:  # Reset cannot build it: start again with what worked
+            problem = (f"That setting cannot be built, so the run starts again with the last "
+                       f"settings that worked: {exc}")
+            scenario, seed = page.last_good
+            super().__init__(scenario=scenario, seed=seed)
+        page.last_good = (scenario, seed)
+        page.new_run(self, problem)
+
+    def step(self) -> None:
+        with self.lock:
+            super().step()
+
+
+@dataclasses.dataclass
+class PageState:
+    """What one browser tab's page remembers across SolaraViz's Resets."""
+
+    base: Any
+    settings: solara.Reactive
+    speed: solara.Reactive
+    changes: solara.Reactive
+    selected: solara.Reactive
+    tab: solara.Reactive
+    notice: solara.Reactive
+    compare_name: solara.Reactive
+    compare_result: solara.Reactive
+    compare_busy: solara.Reactive
+    last_good: tuple = ()
+
+    def new_run(self, model: ViralityModel, problem: str = "") -> None:
+        """A new run (the first, or Mesa's Reset): no changes logged, the person kept if there."""
+        self.changes.set([])
+        self.notice.set(problem)
+        if self.selected.value >= model.graph.n:
+            self.selected.set(-1)
+
+
+def play_interval_ms(steps_per_second: int) -> int:
+    """SolaraViz's ``play_interval`` for a play speed.
+
+    >>> play_interval_ms(4)
+    250
+    """
+    return max(1, round(1000 / max(steps_per_second, 1)))
 
 
 def make_page(scenario=None, seed: int | None = None):
@@ -1017,166 +1173,178 @@ def make_page(scenario=None, seed: int | None = None):
 
 @solara.component
 def Classroom(scenario=None, seed: int | None = None):
-    """The classroom page proper, once the kernels are ready."""
+    """The classroom page proper, once the kernels are ready: Mesa's SolaraViz.
+
+    SolaraViz holds the model in its reactive and gives the page its
+    controller (Reset, Play / Pause, Step; Reset builds a
+    :class:`ClassroomModel` from the page's settings). The rest is one
+    SolaraViz component on page 0 (:func:`classroom_view`).
+    """
+    from mesa.visualization import SolaraViz
+
     base = solara.use_memo(lambda: scenario if scenario is not None else page_scenario(), [])
     start_seed = seed if seed is not None else page_seed(base)
-    first = solara.use_memo(lambda: ViralityModel(scenario=base, seed=start_seed), [])
-    model = solara.use_reactive(first)
-    settings = solara.use_reactive(initial_settings(first))
-    tick = solara.use_reactive(0)
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive(DEFAULT_SPEED)
-    changes = solara.use_reactive([])
-    selected = solara.use_reactive(-1)
-    tab = solara.use_reactive(0)
-    notice = solara.use_reactive("")
-    compare_name = solara.use_reactive(first_choice(base))
-    compare_result = solara.use_reactive(None)
-    compare_busy = solara.use_reactive(False)
-    # The play thread steps the model while the page reads it: one at a time. Re-entrant,
-    # since a change made under the lock may redraw the page in the same thread.
-    lock = solara.use_memo(threading.RLock, [])
-    scene = solara.use_memo(lambda: network_scene(model.value.graph), [model.value])
+    first = solara.use_memo(lambda: ViralityModel(scenario=base, seed=start_seed, agents=False), [])
+    state = PageState(
+        base=base,
+        settings=solara.use_reactive(initial_settings(first)),
+        speed=solara.use_reactive(DEFAULT_SPEED),
+        changes=solara.use_reactive([]),
+        selected=solara.use_reactive(-1),
+        tab=solara.use_reactive(0),
+        notice=solara.use_reactive(""),
+        compare_name=solara.use_reactive(first_choice(base)),
+        compare_result=solara.use_reactive(None),
+        compare_busy=solara.use_reactive(False),
+    )
+    state = solara.use_memo(lambda: state, [])  # the same object (and reactives) every render
+    model = solara.use_reactive(solara.use_memo(lambda: ClassroomModel(page=state), []))
+    view = solara.use_memo(lambda: classroom_view(state), [])
+    SolaraViz(model, components=[(view, 0)], play_interval=play_interval_ms(state.speed.value),
+              render_interval=1, model_params={"page": state}, name=base.name)
 
-    m = model.value
 
-    def bump():
-        tick.set(tick.value + 1)
+def classroom_view(state: PageState):
+    """The page's SolaraViz component (a function of the model, as SolaraViz wants it).
 
-    def play(cancel: threading.Event):
-        # Steps in this thread until paused (cancel), the run ends, or the model is replaced;
-        # no step starts once Pause has been pressed.
-        while True:
-            started = time.perf_counter()
-            with lock:
-                if cancel.is_set() or not playing.value or not m.running:
-                    break
-                m.step()
-            bump()  # redraws the page (tens of milliseconds): part of the step's time
-            pause = 1.0 / max(speed.value, 1) - (time.perf_counter() - started)
-            if cancel.wait(max(pause, 0.005)):
-                break
-        if not m.running:
-            playing.set(False)
+    A Solara component of its own (not a plain function, which SolaraViz would
+    wrap anew at every render of its page, rebuilding the views and losing a
+    slider's focus); it redraws after each step by reading Mesa's update counter.
+    """
+    from mesa.visualization.utils import force_update, update_counter
 
-    solara.use_thread(play, dependencies=[playing.value, m], intrusive_cancel=False)
+    base = state.base
+    settings, changes, selected, tab, notice = (state.settings, state.changes, state.selected,
+                                                 state.tab, state.notice)
 
-    def do_step():
-        with lock:
-            m.step()
-        bump()
+    @solara.component
+    def ClassroomView(model: ViralityModel):
+        update_counter.get()  # every step (Mesa's force_update) redraws this component
+        m = model
+        lock = getattr(m, "lock", None) or threading.RLock()
+        scene = solara.use_memo(lambda: network_scene(m.graph), [m])
 
-    def do_play_pause():
-        # Not under the lock: setting it redraws the page, and a redraw the play thread
-        # started may be waiting for the lock (the step then in progress still finishes).
-        playing.set(not playing.value and m.running)
-
-    def do_reset():
-        playing.set(False)
-        try:
-            fresh = build_model(base, settings.value)
-        except ConfigError as exc:
-            notice.set(f"That setting cannot be built, so the run on screen stays: {exc}")
-            return
-        model.set(fresh)  # not under the lock: setting it redraws the page, which takes the lock
-        changes.set([])
-        notice.set("")
-        if selected.value >= fresh.graph.n:
-            selected.set(-1)
-        bump()
-
-    def change(key: str, value) -> None:
-        settings.set({**settings.value, key: value})
-        notice.set("")
-        if key not in LIVE_KEYS:
-            return
-        before = current_values(m).get(key)
-        if _same(value, before):
-            return
-        try:
-            with lock:
-                applied = apply_live(m, {key: value})
-        except ConfigError as exc:
-            notice.set(f"That value is not allowed: {exc}")
-            return
-        if applied:
-            if m.t > 0:
-                changes.set(log_change(changes.value, m.t, key, value))
-            bump()
-
-    def select(i) -> None:
-        selected.set(int(i))
-        if int(i) >= 0:
-            tab.set(2)
-
-    def run_compare():
-        compare_busy.set(True)
-        try:
-            choices = variant_choices(base)
-            title_b = compare_name.value if compare_name.value in choices else next(iter(choices))
-            a = scenario_for(base, settings.value)
-            b = a.with_overrides(choices[title_b])
-            seed_now = int(settings.value["seed"])
-            compare_result.set({**compare_runs(a, b, seed_now), "title_b": title_b,
-                                "seed": seed_now})
+        def change(key: str, value) -> None:
+            settings.set({**settings.value, key: value})
             notice.set("")
-        except ConfigError as exc:
-            notice.set(f"That comparison cannot be run: {exc}")
-        finally:
-            compare_busy.set(False)
+            if key not in LIVE_KEYS:
+                return
+            before = current_values(m).get(key)
+            if _same(value, before):
+                return
+            try:
+                with lock:
+                    applied = apply_live(m, {key: value})
+            except ConfigError as exc:
+                notice.set(f"That value is not allowed: {exc}")
+                return
+            if applied:
+                if m.t > 0:
+                    changes.set(log_change(changes.value, m.t, key, value))
+                force_update()
 
-    tick.value  # noqa: B018 -- read, so that every step redraws this component
-    with lock:
-        frame = network_frame(m)
-        data = m.datacollector.get_model_vars_dataframe()
-    panels = chart_panels(data, m.graph.n)
-    head, state = run_status(m, playing.value)
-    pending = pending_changes(settings.value, m)
+        def select(i) -> None:
+            selected.set(int(i))
+            if int(i) >= 0:
+                tab.set(2)
 
-    with solara.Div(classes=["vr-page"]):
-        with solara.Div(classes=["vr-header"]):
-            solara.HTML(tag="h1", classes=["vr-title"],
-                        unsafe_innerHTML=f"Word of mouth: {html.escape(base.name)}")
-            with solara.Div(classes=["vr-run"]):
-                solara.Button("❚❚ Pause" if playing.value else "▶ Play", on_click=do_play_pause,
-                              color="primary", disabled=not m.running, classes=["vr-play"])
-                solara.Button("Step", on_click=do_step, color="primary",
-                              disabled=playing.value or not m.running, classes=["vr-step-button"])
-                solara.Button("Reset", on_click=do_reset,
-                              color="warning" if pending else "primary", classes=["vr-reset"])
-            over = "" if m.running else " vr-state-over"
-            solara.HTML(tag="div", classes=["vr-status-line"], unsafe_innerHTML=(
-                f"<span class='vr-step'>{head}</span>"
-                f"<span class='vr-state{over}'>{html.escape(state)}</span>"))
-        # Both notices are always there (empty when there is nothing to say): an element
-        # appearing above the views would make Solara rebuild them, and a slider being
-        # dragged or stepped with the keyboard would lose its focus.
-        solara.HTML(tag="div", classes=["vr-notices"], unsafe_innerHTML=notices_html(
-            notice.value, pending))
-        with solara.Div(classes=["vr-main"]):
-            with solara.Div(classes=["vr-network-panel"]):
-                solara.HTML(tag="div", classes=["vr-counts"], unsafe_innerHTML=counts_html(m))
-                NetworkWidget.element(scene=scene, frame=frame, palette=palette(),
-                                      selected=selected.value, on_selected=select)
-                solara.HTML(tag="div", classes=["vr-legend"], unsafe_innerHTML=legend_html(m.scenario))
-            with solara.Div(classes=["vr-side"]):
-                ChartWidget.element(panels=panels, steps=m.scenario.run.steps,
-                                    marks=[{"step": first + 1, "label": SHORT_NAMES.get(key, key)}
-                                           for first, _, key, _ in changes.value])
-                solara.HTML(tag="div", classes=["vr-chart-legend"],
-                            unsafe_innerHTML=chart_legend_html(panels))
-                with solara.Div(classes=["vr-tabs"]), solara.lab.Tabs(
-                        value=tab.value, on_value=tab.set, lazy=True):
-                    with solara.lab.Tab("Lesson"):
-                        solara.HTML(tag="div", classes=["vr-tab-body", "vr-lesson"],
-                                    unsafe_innerHTML=lesson_html(base))
-                    with solara.lab.Tab("Settings"):
-                        SettingsTab(m, base, settings.value, change, speed, changes.value)
-                    with solara.lab.Tab("A person"):
-                        PersonTab(m, selected.value, select)
-                    with solara.lab.Tab("Compare two runs"):
-                        CompareTab(base, settings.value, compare_name, compare_result.value,
-                                   compare_busy.value, run_compare)
+        def run_compare():
+            state.compare_busy.set(True)
+            try:
+                choices = variant_choices(base)
+                name = state.compare_name.value
+                title_b = name if name in choices else next(iter(choices))
+                a = scenario_for(base, settings.value)
+                b = a.with_overrides(choices[title_b])
+                seed_now = int(settings.value["seed"])
+                state.compare_result.set({**compare_runs(a, b, seed_now), "title_b": title_b,
+                                          "seed": seed_now})
+                notice.set("")
+            except ConfigError as exc:
+                notice.set(f"That comparison cannot be run: {exc}")
+            finally:
+                state.compare_busy.set(False)
+
+        with lock:
+            frame = network_frame(m)
+            data = m.datacollector.get_model_vars_dataframe()
+        panels = chart_panels(data, m.graph.n)
+        head, status = page_status(m)
+        pending = pending_changes(settings.value, m)
+
+        with solara.Div(classes=["vr-page"]):
+            # Mesa's controller leaves a disabled pause button at the end of a run (it keeps
+            # "playing" once the model stops): the page hides its Play / Pause then, and says
+            # why. Reset turns orange while settings wait for it.
+            solara.Style(controller_css(m.running, bool(pending)))
+            GridPin.element()
+            with solara.Div(classes=["vr-header"]):
+                over = "" if m.running else " vr-state-over"
+                solara.HTML(tag="div", classes=["vr-status-line"], unsafe_innerHTML=(
+                    f"<span class='vr-step'>{head}</span>"
+                    f"<span class='vr-state{over}'>{html.escape(status)}</span>"))
+                # Both notices are always there (empty when there is nothing to say): an
+                # element appearing above the views would make Solara rebuild them, and a
+                # slider being dragged or stepped with the keyboard would lose its focus.
+                solara.HTML(tag="div", classes=["vr-notices"], unsafe_innerHTML=notices_html(
+                    notice.value, pending))
+            with solara.Div(classes=["vr-main"]):
+                with solara.Div(classes=["vr-network-panel"]):
+                    solara.HTML(tag="div", classes=["vr-counts"], unsafe_innerHTML=counts_html(m))
+                    NetworkWidget.element(scene=scene, frame=frame, palette=palette(),
+                                          selected=selected.value, on_selected=select)
+                    solara.HTML(tag="div", classes=["vr-legend"],
+                                unsafe_innerHTML=legend_html(m.scenario))
+                with solara.Div(classes=["vr-side"]):
+                    ChartWidget.element(
+                        panels=panels, steps=m.scenario.run.steps,
+                        marks=[{"step": first + 1, "label": SHORT_NAMES.get(key, key)}
+                               for first, _, key, _ in changes.value])
+                    solara.HTML(tag="div", classes=["vr-chart-legend"],
+                                unsafe_innerHTML=chart_legend_html(panels))
+                    with solara.Div(classes=["vr-tabs"]), solara.lab.Tabs(
+                            value=tab.value, on_value=tab.set, lazy=True):
+                        with solara.lab.Tab("Lesson"):
+                            solara.HTML(tag="div", classes=["vr-tab-body", "vr-lesson"],
+                                        unsafe_innerHTML=lesson_html(base))
+                        with solara.lab.Tab("Settings"):
+                            SettingsTab(m, base, settings.value, change, state.speed,
+                                        changes.value)
+                        with solara.lab.Tab("A person"):
+                            PersonTab(m, selected.value, select)
+                        with solara.lab.Tab("Compare two runs"):
+                            CompareTab(base, settings.value, state.compare_name,
+                                       state.compare_result.value, state.compare_busy.value,
+                                       run_compare)
+
+    return ClassroomView
+
+
+def page_status(model: ViralityModel) -> tuple[str, str]:
+    """:func:`run_status` as the page shows it under Mesa's controller.
+
+    Mesa's controller does not tell the page whether it is playing, so a run
+    under way says what the buttons do rather than "playing" or "paused".
+    """
+    head, status = run_status(model)
+    if model.running and model.t > 0:
+        status = "under way: ▶ plays, ❚❚ pauses, Step goes one day"
+    return head, status
+
+
+#: Mesa's Reset, Play / Pause and Step (the row in its "Controls" card).
+MESA_BUTTONS = ".vr-mesa-controls .v-card__text > .v-sheet"
+
+
+def controller_css(running: bool, pending: bool) -> str:
+    """CSS for Mesa's controller buttons: Play / Pause hidden once the run is over,
+    Reset orange while settings wait for it."""
+    out = ""
+    if not running:
+        out += f"{MESA_BUTTONS} > .v-btn:nth-child(2) {{ display: none !important; }}\n"
+    if pending:
+        out += f"{MESA_BUTTONS} > .v-btn:nth-child(1) {{ background-color: #b36b00 !important; }}\n"
+    return out
 
 
 #: A slider moved again within this many steps continues the same change (one mark, one line).
