@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     ("compare", "simulator.compare.commands", "run a scenario's variants side by side"),
     ("sweep", "simulator.sweep.commands", "run a parameter sweep (Dask)"),
     ("viz", "simulator.viz.commands", "open the classroom web page (and animate)"),
+    ("fit", "simulator.fit.commands", "fit a scenario's parameters to observed data (ABC-SMC)"),
     ("scenarios", "simulator.scenario_files", "list the shipped scenario files, or copy one"),
 )
 

@@ -55,6 +55,8 @@ GRAPH_SPAWN_KEY = 0  # (0,): the shared graph; (0, r): replicate r's own graph
 REPLICATE_SPAWN_KEY = 1  # (1, r): replicate r's streams (a sweep's run r without CRN)
 CRN_SPAWN_KEY = 2  # (2, r): a sweep's replicate r under common random numbers
 DESIGN_SPAWN_KEY = 3  # (3,): a sweep's random design
+FIT_CANDIDATE_SPAWN_KEY = 4  # (4, t, j, 0 | 1): a fit's candidate j of generation t (proposal, run)
+FIT_DRAW_SPAWN_KEY = 5  # (5, k): a fit's k-th posterior draw (predictive band, what-if)
 
 
 class StreamKeys(NamedTuple):

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from simulator.compare.outcomes import format_interval  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 
 #: Story name -> (title, the question the documents ask, what the model says).
