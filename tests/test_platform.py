@@ -575,3 +575,26 @@ def test_kwak_churn_of_a_neutral_brand():
     expected = 1.0 - (1.0 - 0.0025) ** 51
     assert expected == pytest.approx(0.12, abs=0.001)
     assert abs(lost - expected) < 0.01
+
+
+def test_a_flood_of_word_beyond_twice_the_feed_buffers_fits_at_once():
+    """A step whose candidates outnumber twice the feed's buffers grows them until all fit
+    (a regression: one retry at double size left the last candidate past the end, and the
+    ranking read out of bounds). Everyone complains at once on an engagement feed."""
+    from simulator.engine.simulation import Simulation
+    from simulator.rng import replicate_keys
+
+    sc = simulator.Scenario.from_dict({
+        "graph": {"kind": "erdos_renyi", "n": 2000, "mean_degree": 40},
+        "seeding": {"n_seeds": 0, "initial_customers": 1.0},
+        "wom": {"p_negative": 0.9, "talk_steps": 3},
+        "feed": {"policy": "engagement"},
+        "crisis": {"step": 1, "share": 1.0, "duration": 3},
+        "run": {"steps": 4, "replicates": 1},
+    })
+    g = erdos_renyi(2000, 40, seed=1)
+    sim = Simulation(g, sc.model, 4, replicate_keys(1, 0), validate=True)
+    first_cap = sim.plan.feed.cap
+    rep = sim.run_to_end()
+    assert sim.plan.feed.cap > 2 * first_cap  # the flood needed more than one doubling
+    assert rep.series[:, M.NEW_WORD_NEGATIVE].max() > 2 * first_cap

@@ -89,7 +89,10 @@ class Feed:
         args = (graph.indptr, graph.indices, talkers, agents, self.item_likes, word, brand,
                 self.keys, t)
         n_cand, n_pos, n_neg = gather_candidates(*args, self.items)
-        if n_cand > self.cap:  # the draws are deterministic: a retry gives the same items
+        # Too many for the buffers: the count returned is then only a lower bound (more
+        # than the room), so grow and draw again until everything fits. The draws are
+        # deterministic: a retry gives the same items.
+        while n_cand > self.cap:
             self.cap = max(n_cand, 2 * self.cap)
             self.items = Items.empty(self.cap)
             self.order = np.empty(self.cap, np.int64)
