@@ -108,7 +108,7 @@ def test_outputs_posterior_fit_json_and_slide_sized_figures(recovery):
     assert len(posterior) == 200 and posterior["weight"].sum() == pytest.approx(1.0)
     record = json.loads((out / "fit.json").read_text())
     for key in PRIORS:
-        entry = record["parameters"][key]
+        entry = record[key]
         assert entry["mean"] > 0 and len(entry["ci90"]) == 2
         assert entry["ci90"][0] <= entry["median"] <= entry["ci90"][1]
         assert entry["prior"]["prior"] == "uniform"
@@ -157,7 +157,7 @@ def test_command_line_fit_then_refuses_to_overwrite(case, tmp_path, capsys):
     assert "generation 2/2" in captured.err  # progress lines on stderr, as sweeps
     assert "90% interval" in captured.out and "market.p_advertising" in captured.out
     record = json.loads((out / "fit.json").read_text())
-    assert record["parameters"]["market.p_advertising"]["prior"]["prior"] == "loguniform"
+    assert record["market.p_advertising"]["prior"]["prior"] == "loguniform"
     before = (out / "posterior.csv").read_bytes()
     assert fit_command(argv) == 2
     err = capsys.readouterr().err
@@ -313,7 +313,7 @@ predictive_draws = 5
     assert (normal.kind, normal.low, normal.high) == ("normal", 0.0, 1.0)  # the allowed range
     result = run_fit(spec, tmp_path / "out", progress=False, plots=False)
     record = json.loads((tmp_path / "out" / "fit.json").read_text())
-    assert record["parameters"]["wom.p_negative"]["prior"] == {
+    assert record["wom.p_negative"]["prior"] == {
         "prior": "normal", "low": 0.0, "high": 1.0, "mean": 0.05, "sd": 0.03}
     assert record["settings"]["distance"] == {"kind": "mae",
                                               "weights": {"n_aware": 1.0, "n_negative": 2.0}}

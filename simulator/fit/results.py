@@ -112,7 +112,8 @@ def _write_csv(table: pd.DataFrame, path: Path) -> Path:
 
 
 def fit_record(result) -> dict[str, Any]:
-    """What ``fit.json`` holds: the summary per key, the diagnostics, the settings."""
+    """What ``fit.json`` holds: the summary of each key under its dotted name (``mean``,
+    ``median``, ``ci90`` ...), then ``diagnostics``, ``settings``, ``version``."""
     from simulator import __version__
 
     spec = result.spec
@@ -122,7 +123,7 @@ def fit_record(result) -> dict[str, Any]:
         for key in spec.keys
     }
     return {
-        "parameters": record,
+        **record,  # keyed by dotted name: no section of the record has a dot in its name
         "diagnostics": result.diagnostics,
         "settings": spec.settings(),
         "version": __version__,
