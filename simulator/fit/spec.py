@@ -67,6 +67,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import ConfigError, suggest
+from simulator.sweep.experiment import flatten_keys
 
 TOP_KEYS = ("name", "description", "scenario", "seed", "steps", "fixed", "data", "parameters",
             "distance", "abc")
@@ -387,8 +388,8 @@ class FitSpec:
             for key in tables[name]:
                 if key not in allowed:
                     raise _unknown(key, allowed, f"{name}.")
-        fixed = {**_flatten(tables["fixed"]), **dict(options.pop("fixed", None) or {})}
-        params = dict(_flatten(tables["parameters"], leaf=PRIOR_KEYS))
+        fixed = {**flatten_keys(tables["fixed"]), **dict(options.pop("fixed", None) or {})}
+        params = dict(flatten_keys(tables["parameters"], leaf=PRIOR_KEYS))
         params.update(options.pop("params", None) or {})
         file_data = tables["data"]
         data_arg = options.pop("data", None)
@@ -654,19 +655,6 @@ def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"'{key}' must be a [{key}] table, got {value!r}")
     return value
-
-
-def _flatten(table: Mapping[str, Any], leaf: tuple[str, ...] = ()) -> dict[str, Any]:
-    """``{"wom": {"p_positive": x}}`` -> ``{"wom.p_positive": x}``; a table whose keys all
-    belong to ``leaf`` (a prior) is a value, not a section."""
-    out: dict[str, Any] = {}
-    for k, v in table.items():
-        if isinstance(v, Mapping) and "." not in k and not (v and set(v) <= set(leaf)):
-            for k2, v2 in v.items():
-                out[f"{k}.{k2}"] = v2
-        else:
-            out[k] = v
-    return out
 
 
 def _unknown(key: str, allowed: tuple[str, ...], where: str = "") -> ConfigError:

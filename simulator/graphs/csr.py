@@ -369,7 +369,7 @@ def edges_to_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, 
     ([0, 2, 4, 6], [1, 2, 0, 2, 0, 1], {'self_loops': 1, 'multi_edges': 1})
     """
     src, dst = _checked_ends(src, dst, n)
-    indptr, indices, loops = _scatter_both_ways(src, dst, n)
+    indptr, indices, loops = scatter_both_ways(src, dst, n)
     indptr, indices, dropped = finish_rows(indptr, indices)
     return indptr, indices, {"self_loops": int(loops), "multi_edges": dropped // 2}
 
@@ -388,8 +388,9 @@ def _checked_ends(src, dst, n):
     return src, dst
 
 
-def _scatter_both_ways(src, dst, n):
-    """Each edge written into both its ends' rows, in edge order: ``(indptr, indices, loops)``."""
+def scatter_both_ways(src, dst, n):
+    """Each edge written into both its ends' rows, in edge order: ``(indptr, indices, loops)``
+    (unsorted rows, repeats kept; the first two steps of the module's plan)."""
     bounds = row_blocks(n)
     counts = np.zeros(n, dtype=np.int64)
     loops = count_ends_by_block(src, dst, bounds, counts)

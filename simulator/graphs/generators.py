@@ -18,11 +18,10 @@ import numpy as np
 from simulator.errors import ConfigError
 from simulator.graphs import affiliation as aff
 from simulator.graphs.csr import (
-    count_ends,
     edges_to_csr,
     edges_to_rows,
     finish_rows,
-    scatter_edges,
+    scatter_both_ways,
 )
 from simulator.graphs.degrees import (
     DISTRIBUTIONS,
@@ -251,7 +250,7 @@ def configuration(
     stubs = np.empty(n_stubs, dtype=np.int32)
     fill_stubs(degrees, stubs)
     shuffle_stubs(stubs, np.uint64(key_for(np.uint64(key), np.int64(0), np.int64(0))))
-    indptr, indices, loops = _scatter_pairs(stubs[0::2], stubs[1::2], n)
+    indptr, indices, loops = scatter_both_ways(stubs[0::2], stubs[1::2], n)
     del stubs
     indptr, indices, dropped = finish_rows(indptr, indices)
     lost = (loops + dropped // 2) / max(n_stubs // 2, 1)
@@ -259,19 +258,6 @@ def configuration(
         indptr, indices, "configuration", params, seed,
         self_loops=int(loops), multi_edges=dropped // 2, lost_edge_fraction=lost,
     )  # fmt: skip
-
-
-def _scatter_pairs(src, dst, n):
-    """Counting-sort edge ends into unsorted CSR rows; returns (indptr, indices, self_loops)."""
-    counts = np.zeros(n, dtype=np.int64)
-    loops = count_ends(src, dst, counts)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    del counts
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    cursor = indptr[:-1].copy()
-    scatter_edges(src, dst, cursor, indices)
-    return indptr, indices, int(loops)
 
 
 def watts_strogatz(n: int, mean_degree: int, rewire: float, seed: int = 0) -> Graph:

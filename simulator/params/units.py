@@ -99,28 +99,16 @@ def convert(key: str, value: Any, step: str) -> Any:
             )
         return value
     if key in COMPOUND_KEYS:
-        m = _RATE.match(value)
-        if not m:
-            raise ConfigError(
-                f"{key} = {value!r} is not allowed; expected a number (a rate per step) or a "
-                f"rate such as '0.1 per year' (units: {', '.join(STEP_UNITS)})"
-            )
-        rate = float(m.group(1))
+        rate, unit = _rate_of(key, value, "a rate per step", "0.1 per year")
         if not math.isfinite(rate) or not 0 <= rate <= 10:
             raise ConfigError(f"{key} = {value!r} is out of range; allowed: 0 <= rate <= 10 "
                               "(1000% per unit)")
-        return compound_rate(rate, m.group(2).lower(), step)
+        return compound_rate(rate, unit, step)
     if key in RATE_KEYS:
-        m = _RATE.match(value)
-        if not m:
-            raise ConfigError(
-                f"{key} = {value!r} is not allowed; expected a number (a chance per step) or a "
-                f"rate such as '0.03 per year' (units: {', '.join(STEP_UNITS)})"
-            )
-        rate = float(m.group(1))
+        rate, unit = _rate_of(key, value, "a chance per step", "0.03 per year")
         if not math.isfinite(rate) or rate < 0:
             raise ConfigError(f"{key} = {value!r} is out of range; allowed: a rate >= 0")
-        return rate_to_chance(rate, m.group(2).lower(), step)
+        return rate_to_chance(rate, unit, step)
     m = _DURATION.match(value)
     if not m:
         raise ConfigError(
@@ -139,6 +127,17 @@ def convert(key: str, value: Any, step: str) -> Any:
             f"{key} = {value!r} is shorter than one step ({step}); allowed: at least one {step}"
         )
     return steps
+
+
+def _rate_of(key: str, value: str, number: str, example: str) -> tuple[float, str]:
+    """``(rate, unit)`` of a rate written like ``example``; a one-line error otherwise."""
+    m = _RATE.match(value)
+    if not m:
+        raise ConfigError(
+            f"{key} = {value!r} is not allowed; expected a number ({number}) or a rate such as "
+            f"'{example}' (units: {', '.join(STEP_UNITS)})"
+        )
+    return float(m.group(1)), m.group(2).lower()
 
 
 def step_of(run_table: Any) -> str:

@@ -102,7 +102,7 @@ RESERVED = ("run.seed", "run.replicates")
 MAX_POINTS = 10_000_000
 
 
-def _flatten(table: Mapping[str, Any], where: str, leaf: tuple[str, ...] = ()) -> dict[str, Any]:
+def flatten_keys(table: Mapping[str, Any], leaf: tuple[str, ...] = ()) -> dict[str, Any]:
     """``{"wom": {"p_positive": x}}`` or ``{"wom.p_positive": x}`` -> ``{"wom.p_positive": x}``.
 
     A table whose keys are all in ``leaf`` (a range like ``{start, stop, num}``)
@@ -294,7 +294,7 @@ class Experiment:
             raise ConfigError(
                 f"'fixed' must be a [fixed] table of section.key = value, got {fixed_table!r}"
             )
-        fixed = _flatten(fixed_table, "fixed")
+        fixed = flatten_keys(fixed_table)
         for k in fixed:
             _check_name(k, schema, "[fixed]")
         try:
@@ -342,7 +342,7 @@ class Experiment:
             raise ConfigError(f"'parameters' must be a [parameters] table, got {table!r}")
         leaf = GRID_RANGE_KEYS + SAMPLE_RANGE_KEYS
         params = []
-        for pname, spec in _flatten(table, "parameters", leaf).items():
+        for pname, spec in flatten_keys(table, leaf).items():
             _check_name(pname, schema, "[parameters]")
             if pname in fixed:
                 raise ConfigError(
