@@ -574,9 +574,10 @@ def test_at_150_percent_zoom_nothing_covers_the_network(server, browser, screens
 
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
-def test_on_a_fresh_install_the_first_step_is_as_fast_as_the_next(browser, tmp_path, screenshots):
+def test_on_a_fresh_install_the_kernels_are_compiled_before_the_first_step(browser, tmp_path, screenshots):
     """An empty numba cache (a fresh install): the page says it is preparing while the kernels
-    compile, then the first Step takes no longer than the ones after it."""
+    compile, and by the time it is usable they are compiled: stepping adds nothing to the
+    cache. The Steps' times are printed, not asserted."""
     from playwright.sync_api import expect
 
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
@@ -592,6 +593,9 @@ def test_on_a_fresh_install_the_first_step_is_as_fast_as_the_next(browser, tmp_p
             expect(page.locator(".vr-preparing")).to_contain_text("Preparing the simulation")
             save(page, screenshots, "1280x720-preparing")
         page.locator(".vr-step").wait_for(timeout=READY_TIMEOUT_MS)
+        cache = tmp_path / "numba-cache"
+        compiled = sorted(p.name for p in cache.rglob("*.nbc"))
+        assert any("advance" in name for name in compiled), compiled  # the warm-up's work
         times = []
         for k in range(1, 4):
             started = time.perf_counter()
@@ -600,7 +604,8 @@ def test_on_a_fresh_install_the_first_step_is_as_fast_as_the_next(browser, tmp_p
             times.append(time.perf_counter() - started)
         print(f"\nfirst Steps after a cold start ({'preparing shown' if preparing else 'ready at once'}): "
               + ", ".join(f"{t:.2f} s" for t in times))
-        assert times[0] < 1.0, times  # it took 7.6 s before the warm-up
+        # Nothing was compiled for the Steps: the warm-up had done it (7.6 s before it).
+        assert sorted(p.name for p in cache.rglob("*.nbc")) == compiled
         assert_no_error_text(page)
         page.context.close()
     finally:
