@@ -256,9 +256,12 @@ def test_answer_complaints_matches_twin(capacity):
     agents.talk_until[:] = talk_until
     op, tu = agents.opinion, agents.talk_until
     c = np.zeros(23, np.int64)
+    ids, flags = np.empty(n, np.int32), np.empty(n, np.uint8)
     got = answer_complaints(agents, TalkerList.of(n, talkers), capacity, 0.4, 3, np.uint64(key),
-                            step, c)
+                            step, c, ids, flags)
     assert got == len(answered)
+    assert ids[:got].tolist() == answered  # the threads, in answering order
+    assert ids[:got][flags[:got] == 1].tolist() == won
     assert (op[won] == Opinion.POSITIVE).all() and (tu[won] == step + 2).all()  # they talk on
     lost = sorted(set(answered) - set(won))
     assert (op[lost] == Opinion.NEGATIVE).all() and (tu[lost] == step - 1).all()

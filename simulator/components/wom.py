@@ -114,9 +114,12 @@ class WordOfMouth:
         return TalkerList.of(agents.n, seeds)
 
     def listen(self, t: int, heard: Heard, n_touched: int, brand_impact: float, agents: AgentState,
-               talkers: TalkerList, c: np.ndarray) -> None:
-        """Each listener in ``heard`` decides; new fans and detractors join ``talkers``."""
-        decide(n_touched, heard, brand_impact, agents, talkers, self.rule, self.keys.listen, t, c)
+               talkers: TalkerList, c: np.ndarray, brand_irritation: float = 0.0) -> int:
+        """Each listener in ``heard`` decides; new fans and detractors join ``talkers``.
+
+        Returns how many followers the brand's posts put off (they hid the page)."""
+        return int(decide(n_touched, heard, brand_impact, brand_irritation, agents, talkers,
+                          self.rule, self.keys.listen, t, c))
 
     def retire(self, t: int, agents: AgentState, talkers: TalkerList, c: np.ndarray) -> None:
         """Talk that is over before step ``t + 1`` stops; count who still talks."""

@@ -183,8 +183,8 @@ class StepPlan:
         c[M.FLOWS_START : M.FLOWS_STOP] = 0
         ledger.open_step()
         # 1-2. crisis
-        crisis.strike(t, agents, talkers, feed.item_likes, c)
-        answered = crisis.respond(t, talk_steps, agents, talkers, ledger, c)
+        crisis.strike(t, talk_steps, agents, talkers, feed.item_likes, c)
+        answered = crisis.respond(t, talk_steps, agents, talkers, feed.item_likes, ledger, c)
         # 3. followers: open
         self.followers.open(t, agents)
         followers_before = int(agents.follower.sum())
@@ -204,11 +204,13 @@ class StepPlan:
         # 7. feed: show
         n_touched, likes_gained, brand_views, sharers = feed.show(t, agents, brand.likes, heard, m)
         brand.add_likes(likes_gained)
-        # 8. market: advertise
+        # 8. crisis: expose (public answers' threads), then market: advertise
+        n_touched = crisis.expose(t, agents, heard, n_touched)
         n_touched = market.advertise(t, agents, heard, n_touched, c)
         # 9. wom: listen (a brand post seen persuades like positive word of impact x quality)
         first_new = talkers.n
-        wom.listen(t, heard, n_touched, brand.impact(wom.rule.impact_positive), agents, talkers, c)
+        hid = wom.listen(t, heard, n_touched, brand.impact(wom.rule.impact_positive), agents,
+                         talkers, c, brand.irritation(self.model.followers.expected_quality))
         feed.new_talk(talkers, first_new)
         # 10. feed: share
         feed.share(t, sharers, talk_steps, agents, talkers, c)
@@ -216,6 +218,7 @@ class StepPlan:
         market.buy(t, talk_steps, agents, talkers, c)
         # 12. followers: churn
         self.followers.churn(t, posts, promo, brand.silent(t, crisis.page_down), agents, m)
+        m[M.P_UNFOLLOWS] += hid  # the followers the posts put off hid the page
         # 13. wom: retire
         wom.retire(t, agents, talkers, c)
         wom.close_step(c)

@@ -14,15 +14,20 @@ _NEG = np.int8(Opinion.NEGATIVE)
 
 
 @njit(cache=True)
-def answer_complaints(agents, talkers, capacity, p_win_back, talk_steps, key, step, c):
+def answer_complaints(agents, talkers, capacity, p_win_back, talk_steps, key, step, c,
+                      answered_ids, won_back):
     """Answer up to ``capacity`` negative talkers, in talker-list order; return how many.
 
     With ``p_win_back`` an answered agent turns positive (running counts kept
     in ``c``) and talks from step ``step`` for ``talk_steps`` steps; otherwise
-    its talk ends before ``step`` (the caller retires it).
+    its talk ends before ``step`` (the caller retires it). When
+    ``answered_ids`` (int32) is not empty, the k-th answered agent is written
+    to ``answered_ids[k]`` and whether it was won back to ``won_back[k]``
+    (uint8): the threads a public answer exposes.
     """
     opinion, talk_until = agents.opinion, agents.talk_until
     ids = talkers.ids
+    keep = answered_ids.size > 0
     answered = 0
     for k in range(talkers.count[0]):
         if answered >= capacity:
@@ -30,12 +35,37 @@ def answer_complaints(agents, talkers, capacity, p_win_back, talk_steps, key, st
         j = ids[k]
         if opinion[j] != _NEG or talk_until[j] < step:
             continue
-        answered += 1
         u, _ = uniform(key_for(key, step, j))
-        if u < p_win_back:
+        won = u < p_win_back
+        if keep:
+            answered_ids[answered] = j
+            won_back[answered] = 1 if won else 0
+        answered += 1
+        if won:
             set_opinion(j, _POS, opinion, agents.customer, agents.ever_aware, agents.ever_positive,
                         agents.ever_negative, c)
             talk_until[j] = step - 1 + talk_steps  # already in the talker list
         else:
             talk_until[j] = step - 1
     return answered
+
+
+@njit(cache=True)
+def add_word(viewers, positive, heard, n_touched):
+    """``viewers[k]`` (int32) takes in one word, positive where ``positive[k]`` (uint8) is set,
+    else negative, as if from someone who is not a friend (threshold memory is not written);
+    agents not yet listed are appended to ``heard.touched``. Returns the new number touched."""
+    heard_pos, heard_neg, heard_ad, heard_brand, touched = (heard.pos, heard.neg, heard.ad,
+                                                            heard.brand, heard.touched)
+    has_brand = heard_brand.size > 0
+    for k in range(viewers.size):
+        j = viewers[k]
+        if heard_pos[j] == 0 and heard_neg[j] == 0 and heard_ad[j] == 0 and (
+                not has_brand or heard_brand[j] == 0):
+            touched[n_touched] = j
+            n_touched += 1
+        if positive[k]:
+            heard_pos[j] += 1
+        else:
+            heard_neg[j] += 1
+    return n_touched

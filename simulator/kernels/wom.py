@@ -226,7 +226,7 @@ def listen(n_msgs, msgs, n_ads, ad_target, agents, talkers, rule, listen_key, st
         if remembers:
             remember(memory, j, msg_sender[m], msg_sentiment[m])
     n_touched = add_ads(n_ads, ad_target, heard, n_touched)
-    decide(n_touched, heard, 0.0, agents, talkers, rule, listen_key, step, c)
+    decide(n_touched, heard, 0.0, 0.0, agents, talkers, rule, listen_key, step, c)
 
 
 @njit(cache=True)
@@ -260,12 +260,18 @@ def _take_heard(heard, j):
 
 
 @njit(cache=True)
-def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, step, c):
-    """Each touched listener weighs what it heard and may change opinion.
+def decide(n_touched, heard, brand_impact, brand_irritation, agents, talkers, rule, listen_key,
+           step, c):
+    """Each touched listener weighs what it heard and may change opinion; returns how many
+    followers hid the brand's page.
 
     ``heard.brand`` (empty when there is no platform layer) counts brand posts
     seen; each persuades an unaware or undecided listener with
-    ``brand_impact`` and counts as positive word for a detractor. Resets the
+    ``brand_impact`` and counts as positive word for a detractor. Before that,
+    the posts may put the listener off: with ``1 - (1 - brand_irritation) **
+    posts`` (one draw, taken only when ``brand_irritation > 0``) the listener
+    turns detractor whatever else it heard, and a follower hides the page
+    (``agents.follower`` and ``agents.bell`` cleared). Resets the
     ``heard`` entries it reads; whoever changes to fan or detractor starts
     talking (appended to ``talkers``).
 
@@ -284,16 +290,20 @@ def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, st
     impact_positive, impact_negative = rule.impact_positive, rule.impact_negative
     p_turn_negative, p_turn_positive, talk_steps = rule.p_turn_negative, rule.p_turn_positive, rule.talk_steps
     if rule.contagion == THRESHOLD:
-        _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, listen_key,
-                             step, c)
-        return
+        return _decide_by_threshold(n_touched, heard, brand_impact, brand_irritation, agents,
+                                    talkers, rule, listen_key, step, c)
+    hidden = 0
     for k in range(n_touched):
         j = touched[k]
         a, b, ad, nb = _take_heard(heard, j)
         op = opinion[j]
         state = key_for(listen_key, step, j)
         new = op
-        if op == _UNAWARE or op == _NEUTRAL:
+        put_off, state = _put_off(nb, brand_irritation, state)
+        if put_off:
+            new = _NEG
+            hidden += _hide_page(j, agents)
+        elif op == _UNAWARE or op == _NEUTRAL:
             # Draws are taken only when needed, in a fixed order (positive,
             # negative, tie-break), so the outcome is the same on any schedule.
             pos_ok = False
@@ -338,11 +348,31 @@ def decide(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, st
             if new == _POS or new == _NEG:
                 n_talkers = start_talking(j, step, talk_steps, talk_until, ids, n_talkers, in_list)
     talkers.count[0] = n_talkers
+    return hidden
+
+
+@njit(cache=True, inline="always")
+def _put_off(nb, irritation, state):
+    """Whether ``nb`` brand posts seen put a listener off (no draw when they cannot)."""
+    if nb == 0 or irritation <= 0.0:
+        return False, state
+    u, state = uniform(state)
+    return u >= (1.0 - irritation) ** nb, state
+
+
+@njit(cache=True, inline="always")
+def _hide_page(j, agents):
+    """A listener put off by the brand hides its page: 1 if it was following."""
+    if agents.follower.size == 0 or agents.follower[j] == 0:
+        return 0
+    agents.follower[j] = 0
+    agents.bell[j] = 0
+    return 1
 
 
 @njit(cache=True)
-def _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, listen_key, step,
-                         c):
+def _decide_by_threshold(n_touched, heard, brand_impact, brand_irritation, agents, talkers, rule,
+                         listen_key, step, c):
     """:func:`decide` under threshold contagion (see there)."""
     touched = heard.touched
     mem_pos, mem_neg, bar = heard.memory.pos, heard.memory.neg, heard.memory.bar
@@ -351,6 +381,7 @@ def _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, 
     ids, in_list = talkers.ids, talkers.in_list
     n_talkers = talkers.count[0]
     p_turn_positive, talk_steps = rule.p_turn_positive, rule.talk_steps
+    hidden = 0
     for k in range(n_touched):
         j = touched[k]
         a, b, ad, nb = _take_heard(heard, j)
@@ -360,7 +391,11 @@ def _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, 
         op = opinion[j]
         state = key_for(listen_key, step, j)
         new = op
-        if op == _UNAWARE or op == _NEUTRAL:
+        put_off, state = _put_off(nb, brand_irritation, state)
+        if put_off:
+            new = _NEG
+            hidden += _hide_page(j, agents)
+        elif op == _UNAWARE or op == _NEUTRAL:
             pos_ok = ad != 0 or pos_met
             if not pos_ok and nb > 0:
                 u1, state = uniform(state)
@@ -390,6 +425,7 @@ def _decide_by_threshold(n_touched, heard, brand_impact, agents, talkers, rule, 
             if new == _POS or new == _NEG:
                 n_talkers = start_talking(j, step, talk_steps, talk_until, ids, n_talkers, in_list)
     talkers.count[0] = n_talkers
+    return hidden
 
 
 @njit(cache=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from simulator.params import CrisisParams, WomParams
+from simulator.params import BrandParams, CrisisParams, WomParams
 
 
 def _default(klass: type, name: str) -> Any:
@@ -36,6 +36,28 @@ def without_effect(scenario: Any) -> list[str]:
     if crisis.capacity_share is not None and crisis.capacity != _default(CrisisParams, "capacity"):
         out.append(f"crisis.capacity = {crisis.capacity} has no effect: crisis.capacity_share "
                    f"= {crisis.capacity_share} sets the answers per step")
+    if crisis.step != -1:
+        fol = scenario.followers
+        answer_keys = ("answer_exposure", "compensation", "p_win_back_compensated", "p_copycat")
+        changed = [k for k in answer_keys if getattr(crisis, k) != _default(CrisisParams, k)]
+        if changed and crisis.response != "respond":
+            out.append(f"crisis.{changed[0]} has no effect with crisis.response = "
+                       f"'{crisis.response}' (it shapes the answers of 'respond')")
+        elif crisis.response == "respond":
+            if crisis.answer_exposure > 0 and not fol.enabled:
+                out.append("crisis.answer_exposure has no effect without followers "
+                           "(followers.enabled = false): a thread is seen by the page's followers")
+            if crisis.p_copycat > 0 and (crisis.compensation == 0 or crisis.answer_exposure == 0):
+                out.append("crisis.p_copycat has no effect unless answers are compensated "
+                           "(crisis.compensation > 0) and seen (crisis.answer_exposure > 0)")
+        if crisis.takedown_outrage > 0 and crisis.response != "take_down":
+            out.append(f"crisis.takedown_outrage has no effect with crisis.response = "
+                       f"'{crisis.response}'")
+    if brand.strategy == "ignore":
+        for k in ("cost_per_step", "annoyance"):
+            if getattr(brand, k) != _default(BrandParams, k):
+                out.append(f"brand.{k} has no effect with brand.strategy = 'ignore' (no page)")
+                break
     if brand.strategy in ("late", "abandon") and brand.enter_step > steps:
         out.append(f"brand.enter_step = {brand.enter_step} is after the last step "
                    f"(run.steps = {steps}): the {brand.strategy} brand never enters")

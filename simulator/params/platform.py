@@ -149,6 +149,20 @@ class BrandParams(Section):
         100.0, low=0.0, high=1e12,
         doc="effort cost of one post (content, community management), in currency units",
     )
+    cost_per_step: float = param(
+        0.0, low=0.0, high=1e12,
+        doc="the time a presence costs: paid every step the page is up, posts or not "
+        "(monitoring, community management), in currency units",
+        source="document 003: social media is not cheap, it costs time",
+    )
+    annoyance: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="chance that one brand post seen puts its viewer off: a promotional post counts "
+        "fully, a plain one by its quality's shortfall below followers.expected_quality; "
+        "a viewer put off turns detractor and, if a follower, hides the page (0 = off)",
+        source="document 003: a half-hearted presence does more harm than good; people hide "
+        "brands that push promotions",
+    )
     value_per_customer: float = param(
         50.0, low=0.0, high=1e12, doc="value of one new customer, in currency units (for ROI)"
     )
@@ -158,6 +172,18 @@ class BrandParams(Section):
         "(converted at run.step)",
         source="net present value of word of mouth: Goldenberg, Libai, Moldovan & Muller 2007",
     )
+
+    def irritation(self, promo: float, expected_quality: float) -> float:
+        """The chance one post seen this step puts its viewer off (:attr:`annoyance`),
+        for a step whose posts are ``promo`` promotional.
+
+        >>> BrandParams(annoyance=0.1, quality=0.3).irritation(0.5, 0.6)
+        0.075
+        """
+        if self.annoyance <= 0.0:
+            return 0.0
+        shortfall = max(0.0, expected_quality - self.quality) / expected_quality if expected_quality > 0 else 0.0
+        return self.annoyance * (promo + (1.0 - promo) * shortfall)
 
     def check(self) -> None:
         if self.strategy == "abandon" and self.exit_step < self.enter_step:
@@ -260,9 +286,44 @@ class CrisisParams(Section):
     )
     takedown_boost: float = param(
         1.0, low=0.0, high=100.0,
-        doc="take_down: negative word spreads with p_negative x (1 + boost) (Streisand effect)",
+        doc="take_down: negative word spreads with p_negative x (1 + boost): complainers move "
+        "to louder channels (Streisand effect)",
+    )
+    takedown_outrage: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="take_down: share of the page's followers who, finding it gone, turn detractor "
+        "and complain (new voices the censorship recruits; 0 = off)",
+        source="Streisand effect (Jansen & Martin 2015); Nestle's flooded page (2010)",
+    )
+    answer_exposure: float = param(
+        0.0, low=0.0, high=1e6,
+        doc="respond: mean number of the page's followers who see each public answer's thread: "
+        "the complaint (negative word) and, if the answer won the complainer back, the happy "
+        "ending (positive word); 0 = answers are private, a channel change",
+        source="complaint publicization (J. Marketing 2021); Herhausen et al. 2019",
+    )
+    compensation: float = param(
+        0.0, low=0.0, high=1e12,
+        doc="respond: money offered with each answer (0 = an apology only); a compensated "
+        "complainer is won back with p_win_back_compensated",
+    )
+    p_win_back_compensated: float = param(
+        0.8, low=0.0, high=1.0,
+        doc="probability a compensated complainer turns positive (with compensation > 0)",
+    )
+    p_copycat: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="probability a customer who sees a compensated thread (answer_exposure) complains "
+        "the next step to get the same: compensation invites complaints (0 = off)",
+        source="the squeaky wheel (Ma, Sun & Kekre 2015); compensation fuels the fire "
+        "(Herhausen et al. 2019)",
     )
     cost_per_response: float = param(5.0, low=0.0, high=1e12, doc="cost of answering one complaint")
+
+    @property
+    def win_back(self) -> float:
+        """The chance an answered complainer turns positive (compensated or not)."""
+        return self.p_win_back_compensated if self.compensation > 0 else self.p_win_back
 
     @property
     def active(self) -> bool:
