@@ -9,11 +9,12 @@ followers. Each step ``t = 1 .. steps`` then runs these phases, in this order
     of customers into complainers;
  2. **crisis: respond** — the brand's monitoring looks at the last step's
     negative talk; from the detection step on it answers complaints (an
-    answered complainer is silent this step, or won back) or takes its page
-    down;
+    answered complainer is silent this step, or won back; compensated, and
+    the last step's copycats join the complainers in phase 1) or takes its
+    page down (its followers lose the channel, some of them in outrage);
  3. **followers: open** — a page has its first followers the step it opens;
  4. **brand: publish** — an active brand publishes Poisson(``posts_per_step``)
-    posts, a share of them promotional;
+    posts, a share of them promotional, and pays for the step of presence;
  5. **paid: promote** — sponsored impressions are bought, bought likes added,
     and at ``paid.start_step`` the influencers start talking;
  6. **wom: talk** — agents talking at ``t`` pass their word (their current
@@ -23,11 +24,14 @@ followers. Each step ``t = 1 .. steps`` then runs these phases, in this order
     amplified items, brand posts and sponsored items as candidates;
  7. **feed: show** — each agent sees at most ``attention`` candidates against
     the background items; seen items may be liked, shared, and win a follow;
- 8. **market: advertise** — outside advertising reaches each unaware or
-    undecided agent with ``market.p_advertising`` (the Bass model's p);
+ 8. **crisis: expose**, then **market: advertise** — the page's followers see
+    the threads of this step's public answers (the complaint, and the happy
+    ending of a complainer won back); outside advertising reaches each unaware
+    or undecided agent with ``market.p_advertising`` (the Bass model's p);
  9. **wom: listen** — each listener weighs all the word, brand posts and
-    advertising of step ``t`` at once; whoever changes opinion starts talking
-    for ``wom.talk_steps`` steps (from ``t + 1``);
+    advertising of step ``t`` at once (brand posts may first put it off:
+    ``brand.annoyance``); whoever changes opinion starts talking for
+    ``wom.talk_steps`` steps (from ``t + 1``);
 10. **feed: share** — sharers start talking again;
 11. **market: buy** — fans buy with ``market.p_purchase``; a new customer is
     disappointed with ``1 - market.satisfaction`` and starts complaining;

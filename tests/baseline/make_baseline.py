@@ -55,7 +55,31 @@ def cases() -> list[tuple[str, object]]:
             out.append((f"{rel}/{name}", sc.variant(name)))
     out.append(("large/full_platform", large_full_platform()))
     out.append(("threshold/full_platform", threshold_full_platform()))
+    for response in ("respond", "take_down"):
+        out.append((f"backfire/{response}", backfire(response)))
     return out
+
+
+def backfire(response: str):
+    """The mechanisms by which a presence or an answer can fail, all on: annoying posts,
+    the cost of a presence, public and compensated answers with copycats, outrage at a
+    take-down."""
+    import simulator
+
+    return simulator.Scenario.from_dict({
+        "graph": {"kind": "social", "n": 3_000, "mean_degree": 40},
+        "seeding": {"n_seeds": 20, "initial_customers": 0.2},
+        "feed": {"policy": "engagement", "amplification": 0.5},
+        "followers": {"enabled": True, "initial_followers": 0.2, "initial_bell": 0.1},
+        "brand": {"strategy": "spontaneous", "quality": 0.4, "promo_share": 0.5,
+                  "annoyance": 0.1, "cost_per_step": 20.0},
+        "crisis": {"step": 10, "response": response, "answer_exposure": 10.0,
+                   "compensation": 10.0, "p_copycat": 0.1,
+                   "capacity_share": 0.01} if response == "respond" else
+                  {"step": 10, "response": response, "takedown_outrage": 0.2},
+        "market": {"p_purchase": 0.05},
+        "run": {"steps": 40, "replicates": REPLICATES, "seed": SEED},
+    })
 
 
 def threshold_full_platform():
