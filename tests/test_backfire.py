@@ -137,7 +137,7 @@ def test_no_annoyance_takes_no_draw():
 def add_word_twin(viewers, positive, pos, neg, ad, brand, touched, n_touched):
     """Slow obvious version of :func:`add_word`."""
     pos, neg, touched = pos.copy(), neg.copy(), list(touched[:n_touched])
-    for j, good in zip(viewers, positive):
+    for j, good in zip(viewers, positive, strict=True):
         if pos[j] == 0 and neg[j] == 0 and ad[j] == 0 and brand[j] == 0:
             touched.append(int(j))
         if good:
