@@ -28,7 +28,8 @@ from simulator.compare import compare  # noqa: E402
 from simulator.compare.outcomes import format_interval  # noqa: E402
 
 RESULTS = ROOT / "experiments" / "results"
-STORIES = ("adoption_strategies", "crisis", "half_hearted", "likes_vs_followers", "paid_boost")
+STORIES = ("adoption_strategies", "crisis", "half_hearted", "likes_vs_followers", "paid_boost",
+           "presence")
 #: The outcomes each row reports (means per variant, paired differences from the first).
 SHOWN = ("reach", "net_sentiment", "customers", "profit")
 SEEDS = (None, 1, 2)  # None: the file's own seed

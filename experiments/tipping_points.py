@@ -56,6 +56,9 @@ TIPS = {
     "paid_boost": Tip(
         "sponsored", "bought_likes", "profit", "paid.cost_per_impression",
         (0.01, 0.1, 1.0, 3.0, 10.0), "the price of a sponsored impression"),
+    "presence": Tip(
+        "pushy", "ignore", "net_sentiment", "brand.annoyance", (0.0, 0.025, 0.05, 0.1, 0.2),
+        "the chance a promotion seen puts its viewer off"),
 }
 SEEDS = (None, 1, 2)  # None: the file's own seed
 
@@ -83,7 +86,7 @@ def story(name: str) -> dict:
             d = cmp.differences().set_index("variant").loc[tip.winner]
             diffs.append([float(d[tip.outcome]), float(d[f"{tip.outcome}_low"]),
                           float(d[f"{tip.outcome}_high"])])
-            print(f"{name} seed={cmp.seed} {tip.key}={value}: {diffs[-1][0]:,.1f}", flush=True)
+            print(f"{name} seed={cmp.seed} {tip.key}={value}: {diffs[-1][0]:,.4g}", flush=True)
         rows.append({"seed": cmp.seed, "diffs": diffs,
                      "tipping_point": crossing(tip.values, [d[0] for d in diffs])})
     return {"tip": tip._asdict(), "rows": rows}
@@ -100,8 +103,11 @@ def markdown(data: dict) -> str:
                   f"`{tip.key}` ({tip.why})", "",
                   "| seed | " + " | ".join(f"{v:g}" for v in tip.values) + " | tipping point |",
                   "|---" * (len(tip.values) + 2) + "|"]
+        # Money in whole units; a share (net sentiment, reach) in thousandths.
+        small = max(abs(v) for row in entry["rows"] for d in row["diffs"] for v in d) < 10
+        spec = "+.3f" if small else "+,.0f"
         for row in entry["rows"]:
-            cells = [f"{m:+,.0f} ({lo:+,.0f} to {hi:+,.0f})" for m, lo, hi in row["diffs"]]
+            cells = [f"{m:{spec}} ({lo:{spec}} to {hi:{spec}})" for m, lo, hi in row["diffs"]]
             point = row["tipping_point"]
             lines.append(f"| {row['seed']} | " + " | ".join(cells) + " | "
                          + (f"{point:.3g}" if point is not None else "none in the range") + " |")

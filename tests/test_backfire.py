@@ -239,5 +239,4 @@ def test_settings_without_effect_are_named():
     assert any("without followers" in w for w in warn({"crisis": crisis}))
     crisis = {"step": 5, "response": "respond", "p_copycat": 0.1}
     assert any("crisis.p_copycat" in w for w in warn({"crisis": crisis, "followers": {"enabled": True}}))
-    assert any("brand.annoyance" in w for w in warn({"brand": {"annoyance": 0.1}}))
     assert any("takedown_outrage" in w for w in warn({"crisis": {"step": 5, "takedown_outrage": 0.2}}))

@@ -106,6 +106,24 @@ STORIES = {
         "impression costs about 1.4 to 2.0 (the file: 0.01), at seeds 2026, 1 and 2 "
         "(`experiments/tipping_points.py`).",
     ),
+    "presence": (
+        "Is a presence worth having?",
+        "Can a page do more harm than having none?",
+        "Yes, when what it posts puts people off. Both pages cost the same and answer no "
+        "one, so only their content differs. The well-run page (good posts, few "
+        "promotions) beats having no page on reach, net sentiment, customers and profit, at "
+        "25,000, 50,000 and 100,000 agents and at seeds 1 and 2: net sentiment +0.065 to "
+        "+0.123 higher, 0.10 to 0.14 more of the population as customers, 1.8 to 3 times the "
+        "profit; it also hears more complaints, from its extra customers. The pushy page (poor "
+        "posts, six in ten promotions) ends no better than no page at all: net sentiment "
+        "lower in seven of those nine runs (by up to 0.026; the paired interval is clear of "
+        "zero in one), customers and profit level within the noise. That comes from one "
+        "mechanism, posts that put their viewers off (`brand.annoyance`, the file: 0.05), "
+        "whose size no source gives. Tipping point: the pushy page stops beating no page on "
+        "net sentiment when a promotion seen puts more than about 0.027 to 0.038 of its "
+        "viewers off, at seeds 2026, 1 and 2 (`experiments/tipping_points.py`); below that "
+        "even a pushy page helps.",
+    ),
 }
 
 #: Columns shown in the README (the full set is in each comparison.csv).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from simulator.params import BrandParams, CrisisParams, WomParams
+from simulator.params import CrisisParams, WomParams
 
 
 def _default(klass: type, name: str) -> Any:
@@ -53,11 +53,6 @@ def without_effect(scenario: Any) -> list[str]:
         if crisis.takedown_outrage > 0 and crisis.response != "take_down":
             out.append(f"crisis.takedown_outrage has no effect with crisis.response = "
                        f"'{crisis.response}'")
-    if brand.strategy == "ignore":
-        for k in ("cost_per_step", "annoyance"):
-            if getattr(brand, k) != _default(BrandParams, k):
-                out.append(f"brand.{k} has no effect with brand.strategy = 'ignore' (no page)")
-                break
     if brand.strategy in ("late", "abandon") and brand.enter_step > steps:
         out.append(f"brand.enter_step = {brand.enter_step} is after the last step "
                    f"(run.steps = {steps}): the {brand.strategy} brand never enters")
