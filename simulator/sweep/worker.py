@@ -91,10 +91,9 @@ def series_table(series: np.ndarray, run: int) -> pd.DataFrame:
     """One run's series as the rows ``--series`` writes: ``run``, ``step``, then every series."""
     from simulator.engine.run import series_table as table_of
 
-    table = table_of(series)
-    table.insert(0, "step", np.arange(len(table), dtype=np.int64))
-    table.insert(0, "run", np.int64(run))
-    return table
+    rows = len(series)
+    return table_of(series, {"run": np.full(rows, run, np.int64),
+                             "step": np.arange(rows, dtype=np.int64)})
 
 
 def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
