@@ -134,11 +134,11 @@ def test_no_annoyance_takes_no_draw():
     assert c.n_negative.iloc[-1] > a.n_negative.iloc[-1]
 
 
-def add_word_twin(viewers, positive, pos, neg, ad, brand, touched, n_touched):
+def add_word_twin(viewers, positive, pos, neg, touched, n_touched):
     """Slow obvious version of :func:`add_word`."""
     pos, neg, touched = pos.copy(), neg.copy(), list(touched[:n_touched])
     for j, good in zip(viewers, positive, strict=True):
-        if pos[j] == 0 and neg[j] == 0 and ad[j] == 0 and brand[j] == 0:
+        if j not in touched:
             touched.append(int(j))
         if good:
             pos[j] += 1
@@ -153,16 +153,18 @@ def test_add_word_matches_twin():
     heard = Heard.zeros(n, brand=True)
     heard.pos[:] = rng.integers(0, 2, n)
     heard.brand[:] = rng.integers(0, 2, n) * (heard.pos == 0)
-    already = np.flatnonzero((heard.pos > 0) | (heard.brand > 0)).astype(np.int32)
+    # Listed: who heard something, and some who had feed candidates but saw none of them.
+    saw_none = rng.random(n) < 0.2
+    already = np.flatnonzero((heard.pos > 0) | (heard.brand > 0) | saw_none).astype(np.int32)
     heard.touched[: already.size] = already
     viewers = rng.integers(0, n, 800).astype(np.int32)
     positive = rng.integers(0, 2, 800).astype(np.uint8)
-    want = add_word_twin(viewers, positive, heard.pos, heard.neg, heard.ad, heard.brand,
-                         heard.touched, already.size)
+    want = add_word_twin(viewers, positive, heard.pos, heard.neg, heard.touched, already.size)
     got_n = add_word(viewers, positive, heard, already.size)
     np.testing.assert_array_equal(heard.pos, want[0])
     np.testing.assert_array_equal(heard.neg, want[1])
     assert heard.touched[:got_n].tolist() == want[2]
+    assert len(set(want[2])) == len(want[2]) <= n  # nobody twice: the list cannot overflow
 
 
 # ------------------------------------------------------------- answers in public
@@ -240,3 +242,13 @@ def test_settings_without_effect_are_named():
     crisis = {"step": 5, "response": "respond", "p_copycat": 0.1}
     assert any("crisis.p_copycat" in w for w in warn({"crisis": crisis, "followers": {"enabled": True}}))
     assert any("takedown_outrage" in w for w in warn({"crisis": {"step": 5, "takedown_outrage": 0.2}}))
+
+
+def test_a_flood_of_public_threads_seen_by_every_follower_runs():
+    """Hostile settings: everyone follows, each thread is shown to the whole page, every
+    viewer copies; the listener list must not overflow (the feed also lists agents that
+    saw none of their candidates)."""
+    ts, _ = crisis_run(followers={"initial_followers": 1.0},
+                       crisis={"answer_exposure": 10_000, "compensation": 5.0, "p_copycat": 1.0,
+                               "capacity": 4000})
+    assert ts.new_responses.sum() > 0 and (ts.n_unaware + ts.n_aware == 4000).all()

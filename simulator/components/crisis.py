@@ -134,7 +134,8 @@ class Crisis:
         if followers.size == 0:
             return n_touched
         rng = numpy_generator(self.key, t, 1)  # not the failure's stream (t alone)
-        views = rng.poisson(crisis.answer_exposure, self.n_answered)
+        # A thread is seen by at most as many viewers as the page has followers.
+        views = np.minimum(rng.poisson(crisis.answer_exposure, self.n_answered), followers.size)
         viewers = followers[rng.integers(0, followers.size, int(views.sum()))]
         # Each viewer takes in the complaint; a thread whose complainer was won back ends well.
         happy = np.repeat(self.won_back[: self.n_answered], views)

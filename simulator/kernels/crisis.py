@@ -55,13 +55,16 @@ def add_word(viewers, positive, heard, n_touched):
     """``viewers[k]`` (int32) takes in one word, positive where ``positive[k]`` (uint8) is set,
     else negative, as if from someone who is not a friend (threshold memory is not written);
     agents not yet listed are appended to ``heard.touched``. Returns the new number touched."""
-    heard_pos, heard_neg, heard_ad, heard_brand, touched = (heard.pos, heard.neg, heard.ad,
-                                                            heard.brand, heard.touched)
-    has_brand = heard_brand.size > 0
+    heard_pos, heard_neg, touched = heard.pos, heard.neg, heard.touched
+    # The feed lists every agent that had candidates, also those who saw none of them (all
+    # their counts zero): who is listed is read off the list, not off the counts.
+    listed = np.zeros(heard_pos.size, np.uint8)
+    for k in range(n_touched):
+        listed[touched[k]] = 1
     for k in range(viewers.size):
         j = viewers[k]
-        if heard_pos[j] == 0 and heard_neg[j] == 0 and heard_ad[j] == 0 and (
-                not has_brand or heard_brand[j] == 0):
+        if listed[j] == 0:
+            listed[j] = 1
             touched[n_touched] = j
             n_touched += 1
         if positive[k]:

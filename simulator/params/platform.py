@@ -296,7 +296,7 @@ class CrisisParams(Section):
         source="Streisand effect (Jansen & Martin 2015); Nestle's flooded page (2010)",
     )
     answer_exposure: float = param(
-        0.0, low=0.0, high=1e6,
+        0.0, low=0.0, high=10_000.0,
         doc="respond: mean number of the page's followers who see each public answer's thread: "
         "the complaint (negative word) and, if the answer won the complainer back, the happy "
         "ending (positive word); 0 = answers are private, a channel change",
