@@ -252,3 +252,19 @@ def test_a_flood_of_public_threads_seen_by_every_follower_runs():
                        crisis={"answer_exposure": 10_000, "compensation": 5.0, "p_copycat": 1.0,
                                "capacity": 4000})
     assert ts.new_responses.sum() > 0 and (ts.n_unaware + ts.n_aware == 4000).all()
+
+
+def test_advertising_after_the_feed_lists_nobody_twice():
+    """The feed's list may hold agents with all counts zero (candidates, none seen):
+    advertising them must not list them again (it would overrun the list)."""
+    from simulator.kernels.wom import add_ads_after_feed
+
+    n = 1000
+    heard = Heard.zeros(n, brand=True)
+    heard.touched[:n] = np.arange(n, dtype=np.int32)  # everyone listed, nothing counted
+    hits = np.arange(0, n, 3, dtype=np.int32)
+    assert add_ads_after_feed(hits.size, hits, heard, n) == n
+    assert heard.ad[hits].all() and heard.ad.sum() == hits.size
+    fresh = Heard.zeros(n, brand=True)
+    assert add_ads_after_feed(hits.size, hits, fresh, 0) == hits.size
+    assert fresh.touched[: hits.size].tolist() == hits.tolist()

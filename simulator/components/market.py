@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.kernels.agents import sample_agents
-from simulator.kernels.wom import MarketRule, add_ads, advertise, buy
+from simulator.kernels.wom import MarketRule, add_ads_after_feed, advertise, buy
 from simulator.params import MarketParams, SeedingParams
 from simulator.rng import StreamKeys, numpy_generator
 from simulator.state import metrics as M
@@ -45,11 +45,12 @@ class Market:
 
     def advertise(self, t: int, agents: AgentState, heard: Heard, n_touched: int,
                   c: np.ndarray) -> int:
-        """Advertising hits join what listeners took in; returns the new number touched."""
+        """Advertising hits join what listeners took in (after the feed); returns the new
+        number touched."""
         kept = advertise(agents.n, self.rule.p_advertising, self.keys.external, t, agents.opinion,
                          self.hits)
         c[M.NEW_ADVERTISING] = kept
-        return add_ads(kept, self.hits, heard, n_touched)
+        return add_ads_after_feed(kept, self.hits, heard, n_touched)
 
     def buy(self, t: int, talk_steps: int, agents: AgentState, talkers: TalkerList,
             c: np.ndarray) -> None:

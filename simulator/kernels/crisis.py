@@ -6,6 +6,7 @@ import numpy as np
 from numba import njit
 
 from simulator.kernels.agents import set_opinion
+from simulator.kernels.wom import listed_mask
 from simulator.rng import key_for, uniform
 from simulator.state.agents import Opinion
 
@@ -56,11 +57,7 @@ def add_word(viewers, positive, heard, n_touched):
     else negative, as if from someone who is not a friend (threshold memory is not written);
     agents not yet listed are appended to ``heard.touched``. Returns the new number touched."""
     heard_pos, heard_neg, touched = heard.pos, heard.neg, heard.touched
-    # The feed lists every agent that had candidates, also those who saw none of them (all
-    # their counts zero): who is listed is read off the list, not off the counts.
-    listed = np.zeros(heard_pos.size, np.uint8)
-    for k in range(n_touched):
-        listed[touched[k]] = 1
+    listed = listed_mask(heard, n_touched)  # read off the list: the feed's may hold zeros
     for k in range(viewers.size):
         j = viewers[k]
         if listed[j] == 0:

@@ -242,6 +242,39 @@ def add_ads(n_ads, ad_target, heard, n_touched):
     return n_touched
 
 
+@njit(cache=True)
+def listed_mask(heard, n_touched):
+    """uint8 (n,): 1 for the agents in ``heard.touched[:n_touched]``.
+
+    The feed lists every agent that had candidates, also those who saw none of them
+    (all their counts zero), so whether an agent is listed cannot be read off its
+    counts once the feed has run.
+    """
+    listed = np.zeros(heard.pos.size, np.uint8)
+    touched = heard.touched
+    for k in range(n_touched):
+        listed[touched[k]] = 1
+    return listed
+
+
+@njit(cache=True)
+def add_ads_after_feed(n_ads, ad_target, heard, n_touched):
+    """:func:`add_ads` for a listener list the feed made: agents already listed are not
+    listed again, whatever their counts (the list cannot overflow)."""
+    if n_ads == 0:
+        return n_touched
+    listed = listed_mask(heard, n_touched)
+    heard_ad, touched = heard.ad, heard.touched
+    for m in range(n_ads):
+        j = ad_target[m]
+        if listed[j] == 0:
+            listed[j] = 1
+            touched[n_touched] = j
+            n_touched += 1
+        heard_ad[j] = 1
+    return n_touched
+
+
 @njit(cache=True, inline="always")
 def _take_heard(heard, j):
     """What listener ``j`` took in this step, ``(positive, negative, advertising, brand)``;
