@@ -2,14 +2,16 @@
 
 Usage::
 
-    python experiments/tipping_points.py            # every story (about five minutes)
-    python experiments/tipping_points.py crisis     # one
+    python experiments/tipping_points.py                      # every story (about five minutes)
+    python experiments/tipping_points.py crisis               # one
+    python experiments/tipping_points.py --scales 0.5,2       # at half and twice each file's size
 
 Each story compares two of its variants on one outcome (``TIPS``). For each value
 of the swept parameter, ``virality compare`` runs the two (the file's replicates,
 common random numbers) and the paired difference of the outcome is recorded; the
 tipping point is where that difference changes sign (linear interpolation between
-the two grid values around it), at each of three seeds. Results:
+the two grid values around it), at each of three seeds, at the file's population and,
+with ``--scales``, at other populations (rows are kept per population and seed). Results:
 ``experiments/results/tipping_points.md`` and ``.json``.
 """
 
@@ -74,21 +76,31 @@ def crossing(values, diffs) -> float | None:
     return None
 
 
-def story(name: str) -> dict:
+def story(name: str, scales: tuple[float, ...] = (1.0,), kept: list[dict] = ()) -> dict:
+    """The tipping point of one story at each scale and seed; ``kept`` rows of other
+    populations (from an earlier run) stay."""
     tip = TIPS[name]
-    base = Scenario.load(ROOT / "scenarios" / f"{name}.toml")
+    file = Scenario.load(ROOT / "scenarios" / f"{name}.toml")
     rows = []
-    for seed in SEEDS:
-        diffs = []
-        for value in tip.values:
-            cmp = compare(base.with_overrides({tip.key: value}), [tip.other, tip.winner],
-                          seed=seed, baseline=tip.other)
-            d = cmp.differences().set_index("variant").loc[tip.winner]
-            diffs.append([float(d[tip.outcome]), float(d[f"{tip.outcome}_low"]),
-                          float(d[f"{tip.outcome}_high"])])
-            print(f"{name} seed={cmp.seed} {tip.key}={value}: {diffs[-1][0]:,.4g}", flush=True)
-        rows.append({"seed": cmp.seed, "diffs": diffs,
-                     "tipping_point": crossing(tip.values, [d[0] for d in diffs])})
+    for scale in scales:
+        n = int(file.graph.n * scale)
+        base = file.with_overrides({"graph.n": n})
+        for seed in SEEDS:
+            diffs = []
+            for value in tip.values:
+                cmp = compare(base.with_overrides({tip.key: value}), [tip.other, tip.winner],
+                              seed=seed, baseline=tip.other)
+                d = cmp.differences().set_index("variant").loc[tip.winner]
+                diffs.append([float(d[tip.outcome]), float(d[f"{tip.outcome}_low"]),
+                              float(d[f"{tip.outcome}_high"])])
+                print(f"{name} n={n} seed={cmp.seed} {tip.key}={value}: {diffs[-1][0]:,.4g}",
+                      flush=True)
+            rows.append({"n": n, "seed": cmp.seed, "diffs": diffs,
+                         "tipping_point": crossing(tip.values, [d[0] for d in diffs])})
+    done = {r["n"] for r in rows}
+    rows += [r for r in kept if r.get("n", file.graph.n) not in done]
+    rows.sort(key=lambda r: (r.get("n", file.graph.n), SEEDS.index(None) if r["seed"] == file.run.seed
+                             else (SEEDS.index(r["seed"]) if r["seed"] in SEEDS else 99)))
     return {"tip": tip._asdict(), "rows": rows}
 
 
@@ -101,27 +113,39 @@ def markdown(data: dict) -> str:
         tip = Tip(**entry["tip"])
         lines += [f"## {name}: {tip.winner} vs {tip.other} on {tip.outcome}, against "
                   f"`{tip.key}` ({tip.why})", "",
-                  "| seed | " + " | ".join(f"{v:g}" for v in tip.values) + " | tipping point |",
-                  "|---" * (len(tip.values) + 2) + "|"]
+                  "| n | seed | " + " | ".join(f"{v:g}" for v in tip.values) + " | tipping point |",
+                  "|---" * (len(tip.values) + 3) + "|"]
         # Money in whole units; a share (net sentiment, reach) in thousandths.
         small = max(abs(v) for row in entry["rows"] for d in row["diffs"] for v in d) < 10
         spec = "+.3f" if small else "+,.0f"
         for row in entry["rows"]:
             cells = [f"{m:{spec}} ({lo:{spec}} to {hi:{spec}})" for m, lo, hi in row["diffs"]]
             point = row["tipping_point"]
-            lines.append(f"| {row['seed']} | " + " | ".join(cells) + " | "
+            n = row.get("n") or Scenario.load(ROOT / "scenarios" / f"{name}.toml").graph.n
+            lines.append(f"| {n:,} | {row['seed']} | " + " | ".join(cells) + " | "
                          + (f"{point:.3g}" if point is not None else "none in the range") + " |")
         lines.append("")
     return "\n".join(lines)
 
 
-def main(names: list[str]) -> None:
+def main(argv: list[str]) -> None:
+    scales = (1.0,)
+    if argv[:1] == ["--scales"]:
+        if len(argv) < 2:
+            raise SystemExit("--scales needs a value, e.g. --scales 0.5,2")
+        try:
+            scales = tuple(float(x) for x in argv[1].split(","))
+        except ValueError:
+            raise SystemExit(f"--scales = {argv[1]!r} is not allowed; expected numbers such as 0.5,2") from None
+        if not all(x > 0 for x in scales):
+            raise SystemExit(f"--scales = {argv[1]!r} is out of range; allowed: numbers above 0")
+        argv = argv[2:]
     path = RESULTS / "tipping_points.json"
     data = json.loads(path.read_text()) if path.exists() else {}
-    for name in names or list(TIPS):
+    for name in argv or list(TIPS):
         if name not in TIPS:
             raise SystemExit(f"unknown story {name!r}; allowed: {', '.join(TIPS)}")
-        data[name] = story(name)
+        data[name] = story(name, scales, data.get(name, {}).get("rows", []))
     path.write_text(json.dumps(data, indent=1) + "\n")
     (RESULTS / "tipping_points.md").write_text(markdown({k: data[k] for k in TIPS if k in data}))
 

@@ -235,9 +235,19 @@ def check_run_size(scenario, replicates: int, steps: int) -> None:
         check_sponsored_memory(scenario.paid.sponsored_per_step)
 
 
+def _size(nbytes: int) -> str:
+    """Bytes as MiB below a GiB, else GiB with one decimal."""
+    return f"{nbytes / 2**20:,.0f} MiB" if nbytes < 2**30 else f"{nbytes / 2**30:,.1f} GiB"
+
+
 def cmd_validate(args) -> int:
     scenario = _load(args)
-    from simulator.graphs.memory import check_memory, check_threshold_memory, estimate_bytes
+    from simulator.graphs.memory import (
+        check_memory,
+        check_threshold_memory,
+        estimate_bytes,
+        estimate_run_bytes,
+    )
     from simulator.params.effects import without_effect
 
     # The same refusals a run would give, before it is started; every variant too, with
@@ -249,6 +259,8 @@ def cmd_validate(args) -> int:
             raise ConfigError(f"variants.{name}: {exc}") from None
     check_run_size(scenario, scenario.run.replicates, scenario.run.steps)
     est = estimate_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
+    peak = estimate_run_bytes(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind,
+                              platform=scenario.model.platform_on)
     degree = scenario.graph.n - 1 if scenario.graph.kind == "complete" else scenario.graph.mean_degree
     if scenario.graph.kind != "edgelist":   # an edge list's size is known once it is read
         check_memory(scenario.graph.n, scenario.graph.mean_degree, scenario.graph.kind)
@@ -261,7 +273,8 @@ def cmd_validate(args) -> int:
         print(resolved(scenario), end="")
     print(
         f"{args.scenario}: ok ({scenario.graph.kind} graph, n={scenario.graph.n:,}, "
-        f"mean_degree={degree:g}, about {est / 2**20:,.0f} MiB to build; "
+        f"mean_degree={degree:g}, about {est / 2**20:,.0f} MiB to build, a peak of about "
+        f"{_size(peak)} per process; "
         f"{scenario.run.steps} steps of a {scenario.run.step} x {scenario.run.replicates} "
         "replicates"
         + (f"; variants: {', '.join(scenario.variants)}" if scenario.variants else "")

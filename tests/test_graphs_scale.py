@@ -64,3 +64,43 @@ def test_social_million_agents_mean_degree_130():
     deg = g.degrees()
     rows = np.repeat(np.arange(g.n), deg)
     assert np.corrcoef(deg[rows], deg[g.indices])[0, 1] > 0.15  # G6: Facebook about 0.23
+
+
+FULL_MODEL_CHILD = r"""
+import json, resource, sys
+import simulator
+n = int(sys.argv[1])
+sc = simulator.Scenario.from_dict({
+    "graph": {"kind": "social", "n": n, "mean_degree": 130},
+    "seeding": {"n_seeds": 100},
+    "wom": {"p_positive": 0.1},
+    "market": {"p_purchase": 0.05},
+    "feed": {"policy": "engagement", "amplification": 1.0},
+    "followers": {"enabled": True, "initial_followers": 0.1, "initial_bell": 0.02},
+    "brand": {"strategy": "spontaneous"},
+    "paid": {"sponsored_per_step": 10000, "influencers": 100, "bought_likes_per_step": 100},
+    "crisis": {"step": 10, "response": "respond", "capacity_share": 0.006},
+    "run": {"steps": 25, "replicates": 1},
+})
+res = simulator.run(sc)
+print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "reach": float(res.finals.reach.iloc[0])}))
+"""
+
+
+def test_run_memory_estimate_bounds_the_measured_peak_of_the_full_model_at_a_million():
+    """The estimate a user is shown before a run (``estimate_run_bytes``) against the peak
+    RSS of a fresh process running the full model (feed, followers, brand, paid, crisis)
+    on the social graph at 10^6 agents, mean degree 130: an upper bound, and a tight one."""
+    import json
+    import subprocess
+    import sys
+
+    from simulator.graphs.memory import estimate_run_bytes
+
+    out = subprocess.run([sys.executable, "-c", FULL_MODEL_CHILD, "1000000"], capture_output=True,
+                         text=True, check=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    estimate = estimate_run_bytes(1_000_000, 130, "social")
+    assert got["reach"] > 0.5  # the run did spread
+    assert got["peak"] <= estimate <= 1.5 * got["peak"], (got["peak"] / 2**30, estimate / 2**30)

@@ -138,6 +138,31 @@ def usable_bytes(available: int | None = None) -> int:
     return int((available_bytes() if available is None else int(available)) * USABLE_SHARE)
 
 
+#: Resident bytes of the interpreter with the simulator, numba, NumPy and pandas loaded
+#: and the kernels compiled (measured: 0.45 to 0.55 GiB at 10^5 agents, where the graph
+#: is small; experiments/bench_growth.py).
+PROCESS_BYTES = 500 * 2**20
+#: Bytes per agent a replicate holds while it runs, read off the allocations: the agent
+#: state (14), the talker list (5), the listening scratch (13; 17 with a brand), the
+#: market's hits (4) and, plain, the word buffers (about 5/4); with any platform layer
+#: also each talker's likes (4), the paid pool (4), the feed's candidate buffers
+#: (1024 + 4n slots of 34 bytes: 136) and the ranking's scratch (about 30).
+RUN_BYTES_PER_AGENT = {"plain": 40, "platform": 240}
+
+
+def estimate_run_bytes(n: int, mean_degree: float, kind: str, *, platform: bool = True) -> int:
+    """Estimated peak resident bytes of one replicate: the process, then the larger of the
+    graph's build and the run (the final graph plus the replicate's state).
+
+    >>> round(estimate_run_bytes(10**6, 130, "social") / 2**30, 2)
+    1.7
+    """
+    build = estimate_bytes(n, mean_degree, kind)
+    graph = 4.0 * n * (n - 1 if kind == "complete" else mean_degree) + 12 * n
+    state = RUN_BYTES_PER_AGENT["platform" if platform else "plain"] * n
+    return int(PROCESS_BYTES + max(build, graph + state))
+
+
 #: Bytes a run holds per recorded value at its peak: the float64 series of every
 #: replicate, their stacking into one array, the typed table, and its CSV text.
 RUN_BYTES_PER_VALUE = 4 * 8
