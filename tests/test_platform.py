@@ -232,7 +232,8 @@ def select(policy, likes_pos, likes_neg, r_pos, r_neg, attention, background, n=
                       0.0, 0.0, 0.0)
     K.select_and_act(
         total, K.Items(target, author, source, sent, qual, ages), agents, item_likes, rule, 0,
-        stream_keys(feed=key), 1, heard, np.empty(total, np.int64), m,
+        stream_keys(feed=key), 1, heard, np.empty(total, np.int64), m, np.empty(0, np.int32),
+        np.empty(0, np.uint8),
     )
     assert m[M.P_IMPRESSIONS_ORGANIC] == heard_pos.sum() + heard_neg.sum()
     return heard_pos, heard_neg
@@ -402,11 +403,13 @@ FEED = dict(background=125.0, max_age=7, decay=0.4, p_like=0.3, p_share=0.3, ad_
             ad_fatigue=0.5, p_leave=0.2, p_follow=0.2, p_bell=0.3, p_unbell=0.1)
 
 
-def act(inp, cands, policy, sigma=1.0):
+def act(inp, cands, policy, sigma=1.0, p_follow_shared=0.0):
     """select_and_act and its twin on the same candidates; both outputs as dicts.
 
     ``p_like`` is high, so many items are liked during the step and the
     kernel's rankings drawn with the likes of the step's start are often redone.
+    With ``p_follow_shared`` a third of the talkers' items are shares of the brand's
+    post (their episode stamped), and follows are won from them.
     """
     n = inp["opinion"].size
     state = {k: inp[k].copy() for k in ("follower", "bell", "on_platform", "item_likes")}
@@ -418,12 +421,19 @@ def act(inp, cands, policy, sigma=1.0):
     f = FEED
     rule = K.FeedRule(policy, f["background"], f["max_age"], f["decay"], sigma, f["p_like"],
                       f["p_share"], f["ad_tolerance"], f["ad_fatigue"], f["p_leave"], f["p_follow"],
-                      f["p_bell"], f["p_unbell"])
+                      f["p_bell"], f["p_unbell"], p_follow_shared)
+    stamp = np.empty(0, np.int32)
+    share_brand = np.empty(0, np.uint8)
+    if p_follow_shared > 0:
+        talk_until = inp["talk_until"]
+        stamp = np.where(np.arange(n) % 3 == 0, talk_until, -1).astype(np.int32)
+        share_brand = np.full(n, 7, np.uint8)  # 7: not a sharer this step
     agents = agents_of(inp, follower=state["follower"], bell=state["bell"],
                        on_platform=state["on_platform"])
     n_touched, brand_likes, brand_views, sharers = K.select_and_act(
         total, K.Items(*bufs), agents, state["item_likes"], rule, inp["brand_likes"],
         stream_keys(feed=inp["feed_key"]), inp["step"], heard, np.empty(total, np.int64), m,
+        stamp, share_brand,
     )
     kernel = {"heard_pos": heard.pos, "heard_neg": heard.neg, "heard_brand": heard.brand,
               "touched": heard.touched[:n_touched], "m": m, "brand_likes": brand_likes,
@@ -434,7 +444,12 @@ def act(inp, cands, policy, sigma=1.0):
         f["background"], f["max_age"], f["decay"], sigma, f["p_like"], f["p_share"],
         f["ad_tolerance"], f["ad_fatigue"], f["p_leave"], f["p_follow"], f["p_bell"],
         f["p_unbell"], inp["brand_likes"], inp["feed_key"], inp["step"],
+        p_follow_shared=p_follow_shared, brand_share_until=stamp, talk_until=inp["talk_until"],
     )
+    if p_follow_shared > 0:
+        kernel["share_brand"] = share_brand[kernel["sharers"]]
+    else:  # off, the kernel records nothing of it
+        twin.pop("share_brand")
     return kernel, {**twin, **twin_state}
 
 
@@ -487,6 +502,19 @@ def test_select_and_act_matches_twin(policy, sigma):
     m = twin["m"]
     assert m[M.P_LIKES] > 100 and m[M.P_FOLLOWS] > 0 and m[M.P_OVERLOADED] > 0
     assert (twin["on_platform"] == 0).sum() > (inp["on_platform"] == 0).sum()  # some left
+
+
+def test_follows_won_from_shares_match_twin():
+    """A friend's share of the brand's post wins follows (document 002), as the twin does it,
+    and which sharers shared the brand's post is recorded."""
+    inp = step_inputs(3000, 20, 600, 0.3, seed=5)
+    cands, _, _ = gather_candidates_twin(*(inp[a] for a in GATHER_ARGS))
+    plain, _ = act(inp, cands, 3)
+    kernel, twin = act(inp, cands, 3, p_follow_shared=0.3)
+    assert_same(kernel, twin)
+    np.testing.assert_array_equal(kernel["share_brand"], twin["share_brand"])
+    assert kernel["m"][M.P_FOLLOWS] > plain["m"][M.P_FOLLOWS]
+    assert 0 < kernel["share_brand"].sum() < kernel["sharers"].size
 
 
 def test_select_and_act_wide_ages_match_twin():

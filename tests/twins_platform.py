@@ -172,13 +172,17 @@ def gather_candidates_twin(indptr, indices, talkers, n_talkers, opinion, talk_un
 def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, item_likes,
                         policy, background, max_age, decay, sigma, p_like, p_share, ad_tolerance,
                         ad_fatigue, p_leave, p_follow, p_bell, p_unbell, brand_likes_in, feed_key,
-                        step):
+                        step, p_follow_shared=0.0, brand_share_until=None, talk_until=None):
     """What :func:`select_and_act` does, one agent after another in increasing id.
 
     ``cands`` is :func:`gather_candidates_twin`'s list. ``follower``, ``bell``,
     ``on_platform`` and ``item_likes`` are changed in place. Returns a dict of
     the outputs (``heard_pos``, ``heard_neg``, ``heard_brand``, ``touched``,
-    ``m``, ``brand_likes``, ``brand_views``, ``sharers``).
+    ``m``, ``brand_likes``, ``brand_views``, ``sharers``, and ``share_brand``: for each
+    sharer, whether the item it shared was the brand's post). With ``p_follow_shared``,
+    an item of talker ``i`` with ``brand_share_until[i] == talk_until[i]`` is a share of
+    the brand's post, which makes a non-follower who is not a detractor follow with
+    that chance.
     """
     n = opinion.size
     heard_pos, heard_neg, heard_brand = (np.zeros(n, np.int64) for _ in range(3))
@@ -191,7 +195,7 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
                    NOTIFICATION: M.P_IMPRESSIONS_NOTIFICATION, AMPLIFIED: M.P_IMPRESSIONS_AMPLIFIED,
                    PAID: M.P_IMPRESSIONS_PAID}
     brand_likes = brand_views = 0
-    sharers = []
+    sharers, share_brand = [], []
     for j in touched:
         items = by_target[j]
         R = len(items)
@@ -235,7 +239,7 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
                 u, state = uniform(state)
                 if u < p_leave:
                     on_platform[j] = 0
-        shared = False
+        shared = shared_brand = False
         for r, (_, author, src, sent, q, _) in enumerate(items):
             if not seen[r]:
                 continue
@@ -258,7 +262,14 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
                 u, state = uniform(state)
                 if u < p_share and opinion[j] == sent and not shared:
                     shared = True
+                    shared_brand = author < 0
                     m[M.P_SHARES] += 1
+            if (p_follow_shared > 0 and author >= 0 and sent == POS and follower[j] == 0
+                    and opinion[j] != NEG and brand_share_until[author] == talk_until[author]):
+                u, state = uniform(state)
+                if u < p_follow_shared:
+                    follower[j] = 1
+                    m[M.P_FOLLOWS] += 1
             if author < 0:
                 if follower[j] == 0:
                     if opinion[j] != NEG:
@@ -276,6 +287,8 @@ def select_and_act_twin(cands, opinion, follower, bell, on_platform, attention, 
                         bell[j] = 0
         if shared:
             sharers.append(j)
+            share_brand.append(1 if shared_brand else 0)
     return {"heard_pos": heard_pos, "heard_neg": heard_neg, "heard_brand": heard_brand,
             "touched": np.array(touched, np.int64), "m": m, "brand_likes": brand_likes,
-            "brand_views": brand_views, "sharers": np.array(sharers, np.int64)}
+            "brand_views": brand_views, "sharers": np.array(sharers, np.int64),
+            "share_brand": np.array(share_brand, np.uint8)}

@@ -65,7 +65,13 @@ class Feed:
             ad_tolerance=feed.ad_tolerance, ad_fatigue=feed.ad_fatigue, p_leave=feed.p_leave,
             p_follow=followers.p_follow if followers.enabled else 0.0,
             p_bell=followers.p_bell if followers.enabled else 0.0, p_unbell=followers.p_unbell,
+            p_follow_shared=followers.p_follow_from_shares if followers.enabled else 0.0,
         )
+        # Follows won from shares: the talk episode each share of the brand's post started
+        # (its talk_until; -1: none), and which of the step's sharers shared the brand's post.
+        from_shares = self.rule.p_follow_shared > 0.0
+        self.brand_share_until = np.full(n if from_shares else 0, -1, np.int32)
+        self.share_brand = np.zeros(n if from_shares else 0, np.uint8)
         self.amplification = feed.amplification if feed.active else 0.0
         self.item_likes = np.zeros(n, np.int32)  # likes of each talker's current item
         self.cap = 1024 + 4 * n
@@ -108,7 +114,8 @@ class Feed:
         ``heard`` receives what each agent saw (for listening).
         """
         return select_and_act(self.n_candidates, self.items, agents, self.item_likes, self.rule,
-                              brand_likes, self.keys, t, heard, self.order, m)
+                              brand_likes, self.keys, t, heard, self.order, m,
+                              self.brand_share_until, self.share_brand)
 
     def new_talk(self, talkers: TalkerList, first: int) -> None:
         """Talkers listed from position ``first`` on start a new item, with no likes yet."""
@@ -116,9 +123,13 @@ class Feed:
 
     def share(self, t: int, sharers: np.ndarray, talk_steps: int, agents: AgentState,
               talkers: TalkerList, c: np.ndarray) -> None:
-        """Sharers talk again (they repeat what they think)."""
+        """Sharers talk again (they repeat what they think); a share of the brand's post
+        carries it to the sharer's friends for that talk episode."""
         if sharers.size:
             start_talk_many(sharers, -1, agents, talkers, self.item_likes, talk_steps, t, c)
+            if self.brand_share_until.size:
+                brand = self.share_brand[sharers] == 1
+                self.brand_share_until[sharers] = np.where(brand, agents.talk_until[sharers], -1)
 
     @staticmethod
     def record(agents: AgentState, m: np.ndarray) -> None:

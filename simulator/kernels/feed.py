@@ -140,6 +140,7 @@ class FeedRule(NamedTuple):
     p_follow: float  #: 0 with followers off
     p_bell: float  #: 0 with followers off
     p_unbell: float
+    p_follow_shared: float = 0.0  #: per friend's share of a brand post seen; 0 with followers off
 
 
 @njit(cache=True, inline="always")
@@ -659,7 +660,7 @@ def _rank_targets_parallel(n_touched, touched, first, packed, qual, ages, item_l
 
 @njit(cache=True)
 def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys, step, heard,
-                   order, m):
+                   order, m, brand_share_until, share_brand):
     """Rank each agent's candidates, mark what is seen, apply likes, shares, follows.
 
     ``items`` holds the ``n_cand`` candidates (:class:`Items`), ``rule`` is a
@@ -672,6 +673,13 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
     brand_views, sharers)``; the sharers (int32, increasing ids) start talking.
     ``order`` (int64, (>= n_cand,)) is scratch, and so become ``items.source``,
     ``items.quality`` and ``items.age`` once read.
+
+    Follows won from shares (``rule.p_follow_shared`` > 0; the two arrays are empty
+    otherwise and no draw is taken): a talker's item is a share of the brand's post
+    while the talk episode the share started lasts (``brand_share_until[i] ==
+    agents.talk_until[i]``); a non-follower who is not a detractor and sees such an
+    item follows with ``p_follow_shared``. ``share_brand[j]`` (uint8) is set to 1 for
+    a sharer whose shared item was the brand's post, else 0.
 
     Agents act one after another in increasing id, each with its own draws
     ``key_for(keys.feed, step, j)``, and a like counts for the rankings of the
@@ -688,6 +696,8 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
     p_like, p_share, ad_tolerance, ad_fatigue, p_leave = (
         rule.p_like, rule.p_share, rule.ad_tolerance, rule.ad_fatigue, rule.p_leave)
     p_follow, p_bell, p_unbell = rule.p_follow, rule.p_bell, rule.p_unbell
+    p_follow_shared = rule.p_follow_shared
+    talk_until = agents.talk_until
     heard_pos, heard_neg, heard_brand, touched = heard.pos, heard.neg, heard.brand, heard.touched
     memory = heard.memory  # threshold contagion: a friend's word seen is remembered
     remembers = memory.bar.size > 0
@@ -788,6 +798,7 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
                 if u < p_leave:
                     on_platform[j] = 0
         shared = False
+        shared_brand = False
         for x in range(lo, hi):
             if not seen[x]:
                 continue
@@ -828,7 +839,15 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
                 u, state = uniform(state)
                 if u < p_share and opinion[j] == sent and not shared:
                     shared = True
+                    shared_brand = author < 0
                     m[P_SHARES] += 1
+            if (p_follow_shared > 0.0 and author >= 0 and sent == _POS and follower[j] == 0
+                    and opinion[j] != _NEG and brand_share_until[author] == talk_until[author]):
+                # A friend's share of the brand's post: brand content beyond the followers.
+                u, state = uniform(state)
+                if u < p_follow_shared:
+                    follower[j] = 1
+                    m[P_FOLLOWS] += 1
             if author < 0:
                 if follower[j] == 0:
                     if opinion[j] != _NEG:
@@ -847,6 +866,8 @@ def select_and_act(n_cand, items, agents, item_likes, rule, brand_likes_in, keys
         if shared:
             sharers[n_share] = j
             n_share += 1
+            if share_brand.size > 0:
+                share_brand[j] = 1 if shared_brand else 0
     return n_touched, brand_likes, brand_views, sharers[:n_share]
 
 

@@ -99,6 +99,13 @@ class FollowerParams(Section):
     p_follow: float = param(
         0.01, low=0.0, high=1.0, doc="probability seeing brand content makes a non-detractor follow (x quality)"
     )
+    p_follow_from_shares: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="probability that seeing a friend's share of a brand post makes a non-follower who "
+        "is not a detractor follow (0 = off: a share then carries only the friend's word)",
+        source="document 002: followers' shares carry the brand's posts to their friends, and "
+        "win follows there",
+    )
     p_bell: float = param(
         0.002, low=0.0, high=1.0, doc="probability a follower seeing a post turns the bell on"
     )

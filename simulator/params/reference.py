@@ -40,6 +40,7 @@ _UNITS = {
     "feed.ad_fatigue": "multiplier",
     "feed.ad_tolerance": "share of items seen",
     "followers.p_follow": "chance per brand item seen",
+    "followers.p_follow_from_shares": "chance per share of a brand post seen",
     "followers.p_bell": "chance per post seen",
     "followers.p_unbell": "chance per notification",
     "followers.expected_quality": "quality (0-1)",
