@@ -106,7 +106,8 @@ def story(name: str, scales: tuple[float, ...] = (1.0,), kept: list[dict] = ()) 
 
 def markdown(data: dict) -> str:
     lines = ["# Tipping points of the stories", "",
-             "Command: `python experiments/tipping_points.py`. Each cell: the paired difference "
+             "Command: `python experiments/tipping_points.py` (the files' populations) and `python "
+             "experiments/tipping_points.py --scales 0.5,2` (half and twice). Each cell: the paired difference "
              "(winner minus other, mean and 95% interval) at that value of the parameter; the "
              "tipping point is where it changes sign.", ""]
     for name, entry in data.items():

@@ -48,7 +48,9 @@ STORIES = {
         "0.11), but clear of zero in the paired interval in only three of them "
         "(`experiments/results/story_sizes.md`). Tipping point: from day one stops paying "
         "against ignoring the platform when one post costs about 1,800 to 1,900 (the file: "
-        "100), at seeds 2026, 1 and 2 (`experiments/tipping_points.py`).",
+        "100), at seeds 2026, 1 and 2 (`experiments/tipping_points.py`). The point grows with "
+        "the population, as the value of the customers does and the price of a post does not: "
+        "about 720 to 880 at 25,000 agents, 2,980 to above 3,200 at 100,000.",
     ),
     "crisis": (
         "A crisis: answer, take the page down, or stay silent",
@@ -64,7 +66,9 @@ STORIES = {
         "above silence, and first on profit in every pair "
         "(`experiments/results/story_sizes.md`). Tipping point: answering stops paying "
         "against silence when an answer wins back fewer than about 0.19 to 0.21 of the "
-        "complainers (the file: 0.5), at seeds 2026, 1 and 2 (`experiments/tipping_points.py`).",
+        "complainers (the file: 0.5), at seeds 2026, 1 and 2 (`experiments/tipping_points.py`), "
+        "and 0.18 to 0.25 at 25,000 and 100,000 agents too: with a capacity in proportion to "
+        "the population, the point does not move with its size.",
     ),
     "half_hearted": (
         "A half-hearted presence",
@@ -75,7 +79,8 @@ STORIES = {
         "100,000 agents and at seeds 1 and 2 alike. Reach is again higher for the brand "
         "that does not answer, through its complaints. Tipping point: keeping the page "
         "stops paying when one post costs about 810 to 855 (the file: 100), at seeds 2026, 1 "
-        "and 2 (`experiments/tipping_points.py`).",
+        "and 2 (`experiments/tipping_points.py`); in proportion to the population, 410 to 460 "
+        "at 25,000 agents and 1,670 to 1,810 at 100,000.",
     ),
     "likes_vs_followers": (
         "Chasing likes or building followers",
@@ -90,7 +95,9 @@ STORIES = {
         "reach grows with the population (+0.05 to +0.31), as the budget is a fixed sum. "
         "Tipping point: the follower campaign stops paying against the like-buying one when "
         "a sponsored impression costs about 5.6 (560 per thousand; the file: 0.01), at seeds "
-        "2026, 1 and 2 (`experiments/tipping_points.py`).",
+        "2026, 1 and 2 (`experiments/tipping_points.py`); 2.9 at 10,000 agents and 9.0 to 9.2 "
+        "at 40,000. The audience study (`experiments/audience/FINDINGS.md`) asks what it would "
+        "take for the follower base to keep growing after the campaign.",
     ),
     "paid_boost": (
         "Paid promotion, three ways",
@@ -104,7 +111,8 @@ STORIES = {
         "so what it buys thins out in a larger market (sponsored reach 1.00 at 25,000, "
         "0.97 at 100,000). Tipping point: bought likes overtake sponsored posts when an "
         "impression costs about 1.4 to 2.0 (the file: 0.01), at seeds 2026, 1 and 2 "
-        "(`experiments/tipping_points.py`).",
+        "(`experiments/tipping_points.py`); 0.38 to 0.63 at 25,000 agents and 3.1 to 4.2 at "
+        "100,000, as the fixed budget buys less of a larger market.",
     ),
     "presence": (
         "Is a presence worth having?",
@@ -122,7 +130,9 @@ STORIES = {
         "whose size no source gives. Tipping point: the pushy page stops beating no page on "
         "net sentiment when a promotion seen puts more than about 0.027 to 0.038 of its "
         "viewers off, at seeds 2026, 1 and 2 (`experiments/tipping_points.py`); below that "
-        "even a pushy page helps.",
+        "even a pushy page helps. At 25,000 and 100,000 agents the point is 0.008 to 0.19: the "
+        "pushy page's margin over no page is small, so this is the least stable tipping point "
+        "of the stories.",
     ),
 }
 
