@@ -225,3 +225,25 @@ def test_money_is_carried_to_the_end_when_a_run_falls_quiet():
     won = ts.cum_customers - ts.cum_customers.iloc[0]
     assert won.iloc[-1] > 0
     np.testing.assert_array_equal(ts.cum_value, sc.brand.value_per_customer * won)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.003, 0.5])
+def test_ledger_closes_unpaid_steps_at_once_as_step_by_step(rate):
+    """The compiled plan's money (``Ledger.record_unpaid``) is the step-by-step ledger's, to
+    the bit, in two calls as in one."""
+    from simulator.components.ledger import Ledger
+    from simulator.state import metrics as M
+
+    rng = np.random.default_rng(3)
+    counts = np.zeros((120, M.N_COUNTS), np.int64)
+    counts[:, M.CUM_CUSTOMERS] = 40 + np.cumsum(rng.integers(0, 30, 120))
+    one, many = Ledger(7.5, 40, rate), Ledger(7.5, 40, rate)
+    want = np.zeros((120, M.N_LAYERS))
+    got = np.zeros((120, M.N_LAYERS))
+    for t in range(120):
+        one.open_step()
+        one.record(counts[t], want[t])
+    many.record_unpaid(counts[:50], got[:50])
+    many.record_unpaid(counts[50:], got[50:])
+    np.testing.assert_array_equal(got, want)
+    assert (many.npv, many.value, many.weight) == (one.npv, one.value, one.weight)

@@ -173,9 +173,7 @@ class StepPlan:
         """The compiled plan's money rows ``t_start .. t_stop - 1``: nothing is paid, and the
         value of the customers won comes from each step's counts (as the ledger counts it
         in step 14 of the plan run phase by phase)."""
-        for t in range(t_start, t_stop):
-            self.ledger.open_step()
-            self.ledger.record(counts_series[t], layers_series[t])
+        self.ledger.record_unpaid(counts_series[t_start:t_stop], layers_series[t_start:t_stop])
 
     def step(self, t: int) -> np.ndarray:
         """Step ``t``, phase by phase, as the module docstring lists them; returns its layers row."""
