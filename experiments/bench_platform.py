@@ -60,7 +60,7 @@ LAYERS = {
 }
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import simulator
 from simulator.engine.run import make_graph
 import numba
@@ -84,7 +84,9 @@ print(json.dumps({
     "reach": float(res.finals["reach"].iloc[0]), "positive": float(res.finals["positive"].iloc[0]),
     "impressions": float(ts[[c for c in ts.columns if c.startswith("new_impressions")]].sum().sum()),
     "brand_posts": int(ts.new_brand_posts.sum()),
-    "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    # VmHWM, this process's own peak (ru_maxrss survives exec: it would report a big parent's).
+    "peak_rss_bytes": next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+                           if line.startswith("VmHWM:")),
     "numba_threads": numba.get_num_threads(),
 }))
 """

@@ -67,7 +67,7 @@ def test_social_million_agents_mean_degree_130():
 
 
 FULL_MODEL_CHILD = r"""
-import json, resource, sys
+import json, sys
 import simulator
 n = int(sys.argv[1])
 sc = simulator.Scenario.from_dict({
@@ -83,8 +83,10 @@ sc = simulator.Scenario.from_dict({
     "run": {"steps": 25, "replicates": 1},
 })
 res = simulator.run(sc)
-print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                  "reach": float(res.finals.reach.iloc[0])}))
+# VmHWM: this process's own peak (ru_maxrss survives exec and would report the parent's).
+peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+            if line.startswith("VmHWM:"))
+print(json.dumps({"peak": peak, "reach": float(res.finals.reach.iloc[0])}))
 """
 
 

@@ -31,7 +31,9 @@ down, and the complaints went elsewhere, louder. In the model:
   public helps or harms then turns on ``p_win_back`` (complaint
   publicization, J. Marketing 2021: detailed public exchanges expose the
   complaint to more people; Herhausen et al. 2019: moving to a private channel
-  limits virality). At 0 answers are private, as a channel change;
+  limits virality). At 0 answers are private, as a channel change. Under
+  threshold contagion a thread is not a friend's word: it makes its viewers
+  aware, and persuades no one;
 * **compensation** (``compensation`` > 0): each answer also pays that much and
   wins the complainer back with ``p_win_back_compensated``; a customer who
   sees a compensated thread complains the next step with ``p_copycat``, to get
