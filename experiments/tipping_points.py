@@ -99,8 +99,8 @@ def story(name: str, scales: tuple[float, ...] = (1.0,), kept: list[dict] = ()) 
                          "tipping_point": crossing(tip.values, [d[0] for d in diffs])})
     done = {r["n"] for r in rows}
     rows += [r for r in kept if r.get("n", file.graph.n) not in done]
-    rows.sort(key=lambda r: (r.get("n", file.graph.n), SEEDS.index(None) if r["seed"] == file.run.seed
-                             else (SEEDS.index(r["seed"]) if r["seed"] in SEEDS else 99)))
+    # By population, then the file's own seed first and the others in order.
+    rows.sort(key=lambda r: (r.get("n", file.graph.n), -1 if r["seed"] == file.run.seed else r["seed"]))
     return {"tip": tip._asdict(), "rows": rows}
 
 
@@ -112,6 +112,7 @@ def markdown(data: dict) -> str:
              "tipping point is where it changes sign.", ""]
     for name, entry in data.items():
         tip = Tip(**entry["tip"])
+        file_n = Scenario.load(ROOT / "scenarios" / f"{name}.toml").graph.n
         lines += [f"## {name}: {tip.winner} vs {tip.other} on {tip.outcome}, against "
                   f"`{tip.key}` ({tip.why})", "",
                   "| n | seed | " + " | ".join(f"{v:g}" for v in tip.values) + " | tipping point |",
@@ -122,7 +123,7 @@ def markdown(data: dict) -> str:
         for row in entry["rows"]:
             cells = [f"{m:{spec}} ({lo:{spec}} to {hi:{spec}})" for m, lo, hi in row["diffs"]]
             point = row["tipping_point"]
-            n = row.get("n") or Scenario.load(ROOT / "scenarios" / f"{name}.toml").graph.n
+            n = row.get("n", file_n)  # rows of earlier runs are at the file's population
             lines.append(f"| {n:,} | {row['seed']} | " + " | ".join(cells) + " | "
                          + (f"{point:.3g}" if point is not None else "none in the range") + " |")
         lines.append("")

@@ -14,17 +14,17 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.graphs import erdos_renyi
 from simulator.kernels.crisis import add_word
 from simulator.kernels.wom import WomRule, decide
 from simulator.params import WomParams
 from simulator.params.effects import without_effect
 from simulator.state.agents import AgentState, Heard, Opinion, TalkerList
+from tests.test_brand import run_on
 
 ROOT = Path(__file__).resolve().parent.parent
-GRAPH = erdos_renyi(4000, 20, seed=11)
 
-#: A market with customers, a brand on an engagement feed, many followers, and a crisis.
+#: A market with customers, a brand on an engagement feed, many followers, and a crisis
+#: (run on test_brand's graph, which matches its [graph]).
 CRISIS = {
     "graph": {"kind": "erdos_renyi", "n": 4000, "mean_degree": 20},
     "run": {"steps": 40, "replicates": 6, "seed": 7},
@@ -37,11 +37,7 @@ CRISIS = {
 
 
 def crisis_run(**sections):
-    data = {k: dict(v) for k, v in CRISIS.items()}
-    for section, values in sections.items():
-        data.setdefault(section, {}).update(values)
-    res = simulator.run(simulator.Scenario.from_dict(data), graph=GRAPH, validate=True)
-    return res.timeseries, res.finals
+    return run_on(CRISIS, **sections)
 
 
 def after_detection(ts, column):

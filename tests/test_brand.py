@@ -32,7 +32,13 @@ BASE = {
 
 
 def run(**sections):
-    data = {k: dict(v) for k, v in BASE.items()}
+    return run_on(BASE, **sections)
+
+
+def run_on(base, **sections):
+    """``base`` (a dict of sections) with ``sections`` updated, run on :data:`GRAPH` and
+    validated: ``(timeseries, finals)``."""
+    data = {k: dict(v) for k, v in base.items()}
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)
     sc = simulator.Scenario.from_dict(data)
