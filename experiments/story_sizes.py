@@ -32,6 +32,8 @@ STORIES = ("adoption_strategies", "crisis", "half_hearted", "likes_vs_followers"
            "presence")
 #: The outcomes each row reports (means per variant, paired differences from the first).
 SHOWN = ("reach", "net_sentiment", "customers", "profit")
+#: Further paired contrasts a story's claims need, besides the one from its first variant.
+ALSO_AGAINST = {"crisis": ("silent",)}  # does taking the page down end worse than silence?
 SEEDS = (None, 1, 2)  # None: the file's own seed
 SCALES = (0.5, 1.0, 2.0)
 
@@ -47,6 +49,8 @@ def rows_of(story: str) -> list[dict]:
             cmp = compare(scenario, seed=seed)
             table = cmp.table.set_index("variant")
             diff = cmp.differences().set_index("variant")
+            also = {b: cmp.differences(baseline=b).set_index("variant")
+                    for b in ALSO_AGAINST.get(story, ())}
             row = {"n": n, "seed": cmp.seed, "seconds": round(time.perf_counter() - t0, 1),
                    "baseline": cmp.baseline_name, "variants": {}}
             for name in cmp.variants:
@@ -58,6 +62,12 @@ def rows_of(story: str) -> list[dict]:
                                            float(diff.loc[name, f"{m}_high"]),
                                            float(diff.loc[name, f"{m}_wins"])]
                                        for m in SHOWN if m in diff}
+                for b, d_b in also.items():
+                    if name != b and name in d_b.index:
+                        cells.setdefault("paired_also", {})[b] = {
+                            m: [float(d_b.loc[name, m]), float(d_b.loc[name, f"{m}_low"]),
+                                float(d_b.loc[name, f"{m}_high"]), float(d_b.loc[name, f"{m}_wins"])]
+                            for m in SHOWN if m in d_b}
                 row["variants"][name] = cells
             out.append(row)
             print(f"{story}: n={n:,} seed={cmp.seed}: {row['seconds']} s", flush=True)
@@ -82,6 +92,8 @@ def markdown(story: str, rows: list[dict]) -> list[str]:
                 if "paired" in v:
                     d = v["paired"][m]
                     text += f"<br>vs {base}: {format_interval(*d[:3], signed=True)}"
+                for b, d_b in v.get("paired_also", {}).items():
+                    text += f"<br>vs {b}: {format_interval(*d_b[m][:3], signed=True)}"
                 cells.append(text)
             lines.append(f"| {row['n']:,} | {row['seed']} | " + " | ".join(cells) + " |")
         lines.append("")
