@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.engine.precompile import compiling_beside
 from simulator.engine.results import Results, _atomic_write, ci95
 from simulator.engine.run import make_graph, run, run_settings
 from simulator.errors import ConfigError
@@ -309,6 +310,11 @@ def compare(
     # One graph per distinct [graph] section (compared with ==, never rebuilt).
     graphs: list[tuple[Any, Any]] = []
     results: dict[str, Results] = {}
+    # A first comparison compiles the variants' kernels beside the graph's (precompile.py).
+    with compiling_beside(list(scenarios.values()), steps):
+        first = scenarios[names[0]]
+        if not first.run.resample_graph:
+            graphs.append((first.graph, make_graph(first, seed)))
     for index, name in enumerate(names):
         sc = scenarios[name]
         graph = None

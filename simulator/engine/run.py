@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.engine.precompile import compiling_beside
 from simulator.engine.results import Results, final_values
 from simulator.engine.simulation import Simulation
 from simulator.errors import ConfigError
@@ -163,6 +164,11 @@ def run(
     check_run_memory(replicates, steps, len(M.PUBLIC_COLUMNS) + 2)
     validate = scenario.run.validate if validate is None else bool(validate)
     t0 = time.perf_counter()
+    graph_given = graph is not None and not graph_is_scenarios
+    if graph is None and not scenario.run.resample_graph:
+        # A first run compiles the simulation's kernels beside the graph's (precompile.py).
+        with compiling_beside([scenario], steps):
+            graph = make_graph(scenario, seed)
     reps = run_replicates(scenario, seed, replicates, steps, graph, validate, progress)
     g = reps.graph
     # One table at the end (not one per replicate): pandas costs more than a small replicate.
@@ -185,5 +191,5 @@ def run(
         replicate_seeds=reps.seeds,
         version=__version__,
         elapsed=time.perf_counter() - t0,
-        extra={"graph_given": graph is not None and not graph_is_scenarios},
+        extra={"graph_given": graph_given},
     )
