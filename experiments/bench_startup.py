@@ -12,6 +12,11 @@ Usage::
 
     python experiments/bench_startup.py
     python experiments/bench_startup.py --each-cold
+    python experiments/bench_startup.py --no-helper   # without the compile helper
+
+A first ``run`` or ``compare`` compiles the simulation's kernels in a helper process
+while it builds the graph (``simulator/engine/precompile.py``); ``--no-helper`` sets
+``VIRALITY_PRECOMPILE=0`` to measure what that helper is worth.
 
 Targets (the README's main job within 2.5x its compiled time, every other command's
 first run within 3x its second) are checked in the table. Writes
@@ -64,10 +69,12 @@ def timed(args: list[str], env: dict, out: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--each-cold", action="store_true", help="empty the cache before every command")
+    ap.add_argument("--no-helper", action="store_true", help="VIRALITY_PRECOMPILE=0: no compile helper")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as scratch:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache,
+               "VIRALITY_PRECOMPILE": "0" if args.no_helper else "1"}
         out = Path(scratch)
         for name, argv, target in COMMANDS:
             if args.each_cold:
@@ -79,21 +86,26 @@ def main() -> None:
                          "second_seconds": second, "ratio": first / second, "target": target})
             print(f"{name}: first {first:.1f} s, second {second:.1f} s ({first / second:.1f}x)",
                   flush=True)
-    command = "python experiments/bench_startup.py" + (" --each-cold" if args.each_cold else "")
-    record = {"command": command, "each_cold": args.each_cold, "rows": rows,
+    command = ("python experiments/bench_startup.py" + (" --each-cold" if args.each_cold else "")
+               + (" --no-helper" if args.no_helper else ""))
+    record = {"command": command, "each_cold": args.each_cold, "helper": not args.no_helper,
+              "rows": rows,
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform()}}
     lines = ["# Start-up: first run against second, with an empty numba cache", "",
              f"Command: `{command}` ({os.cpu_count()} CPUs). "
              + ("The cache is emptied before every command." if args.each_cold else
-                "One empty cache for the whole sequence, in this order, as on a new machine."),
+                "One empty cache for the whole sequence, in this order, as on a new machine.")
+             + (" Without the compile helper (`VIRALITY_PRECOMPILE=0`)." if args.no_helper else
+                " With the compile helper (the default)."),
              "", "| command | first run (s) | second run (s) | first / second | target | met |",
              "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['command']} | {r['first_seconds']:.1f} | {r['second_seconds']:.1f} | "
                      f"{r['ratio']:.1f}x | {r['target']:g}x | {'yes' if r['ratio'] <= r['target'] else 'no'} |")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "bench_startup_each_cold" if args.each_cold else "bench_startup"
+    stem = ("bench_startup" + ("_each_cold" if args.each_cold else "")
+            + ("_no_helper" if args.no_helper else ""))
     (RESULTS / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
     (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

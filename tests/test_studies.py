@@ -89,3 +89,41 @@ def test_answering_nothing_is_silence():
     some = _small("crisis.toml", **{"crisis.response": "respond", "crisis.capacity_share": 0.03})
     assert some["responses"].gt(0).all()
     assert some["negative_talk"].mean() < silent["negative_talk"].mean()
+
+
+MONEY_MAP = ("invest", "burst", "always_on")
+
+
+def _money_map(arm: str) -> Experiment:
+    return Experiment.load(STUDIES / "money_map" / f"{arm}.toml")
+
+
+def test_money_map_arms_share_grid_and_draws():
+    # Point p, replicate r of every arm is the same market on the same streams.
+    invest = _money_map("invest")
+    for arm in MONEY_MAP:
+        exp = _money_map(arm)
+        assert (exp.n_points, exp.replicates, exp.seed) == (24, 6, invest.seed)
+        assert exp.common_random_numbers
+        assert [exp.run_seed(r) for r in range(exp.replicates)] == [
+            invest.run_seed(r) for r in range(invest.replicates)]
+        for mine, theirs in zip(exp.design.points, invest.design.points, strict=True):
+            assert {k: v for k, v in mine.items() if k != "paid.sponsored_per_step"} == {
+                k: v for k, v in theirs.items() if k != "paid.sponsored_per_step"}
+
+
+@pytest.mark.parametrize("point", [0, 5])
+def test_money_map_arms_spend_the_same_money(point):
+    """The map compares ways to spend one budget: every arm's cost must be the same."""
+    costs, followers = {}, {}
+    for arm in MONEY_MAP:
+        exp = _money_map(arm)
+        sc = exp.scenario.with_overrides(
+            {**exp.design.points[point], "graph.n": 3000, "graph.mean_degree": 30})
+        finals = simulator.run(sc, seed=5, replicates=1).finals
+        costs[arm] = float(finals["cost"].iloc[0])
+        followers[arm] = float(finals["followers"].iloc[0])
+    assert costs["burst"] == pytest.approx(costs["invest"], rel=1e-9)
+    assert costs["always_on"] == pytest.approx(costs["invest"], rel=1e-9)
+    # ... and only the invest arm builds an audience.
+    assert followers["invest"] > 0 and followers["burst"] == followers["always_on"] == 0
