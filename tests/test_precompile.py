@@ -97,3 +97,15 @@ def test_the_helper_reads_a_script_without_a_main_guard(tmp_path):
     )
     subprocess.run([sys.executable, str(script)], check=True, timeout=600, capture_output=True)
     assert out.read_text() == "x"
+
+
+def test_the_helper_caps_its_steps(monkeypatch):
+    """A run of millions of steps must not wait for a miniature of millions of steps."""
+    seen = []
+    monkeypatch.setattr("simulator.engine.run.run_replicates",
+                        lambda sc, seed, replicates, steps: seen.append(steps))
+    sc = Scenario.load(ROOT / "scenarios" / "quickstart.toml")
+    precompile._compile([sc, sc], 10_000_000)
+    assert seen == [precompile.MAX_STEPS] * 2
+    precompile._compile([sc], 30)
+    assert seen[-1] == 30
