@@ -72,3 +72,16 @@ def test_validate_warns_and_shows_the_resolved_values(tmp_path, capsys):
     assert "warning: crisis.step = 100 is after the last step (run.steps = 28)" in captured.err
     assert "steps = 28   # written '4 weeks'" in captured.out
     assert "p_positive = 0.01   # default" in captured.out
+
+
+def test_take_down_keys_act_in_a_take_down_variant():
+    """Set once in a file's base, a take-down key acts in its take_down variant: no warning
+    there, a warning when nothing in the file takes the page down."""
+    base = {"run": {"steps": 60}, "crisis": {"step": 10, "response": "silent",
+                                              "takedown_outrage": 0.1}}
+    alone = simulator.Scenario.from_dict(base)
+    assert any("takedown_outrage has no effect" in w for w in without_effect(alone))
+    with_variant = simulator.Scenario.from_dict(
+        {**base, "variants": {"take_down": {"crisis": {"response": "take_down"}}}})
+    assert without_effect(with_variant) == []
+    assert without_effect(with_variant.variant("take_down")) == []

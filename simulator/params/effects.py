@@ -50,9 +50,13 @@ def without_effect(scenario: Any) -> list[str]:
             if crisis.p_copycat > 0 and (crisis.compensation == 0 or crisis.answer_exposure == 0):
                 out.append("crisis.p_copycat has no effect unless answers are compensated "
                            "(crisis.compensation > 0) and seen (crisis.answer_exposure > 0)")
-        if crisis.takedown_outrage > 0 and crisis.response != "take_down":
+        # A file whose variants take the page down sets the take-down's keys once, in its
+        # base: there they act in the take_down variant, so they are not "without effect".
+        responses = {crisis.response, *(v.get("crisis.response")
+                                        for v in getattr(scenario, "variants", {}).values())}
+        if crisis.takedown_outrage > 0 and "take_down" not in responses:
             out.append(f"crisis.takedown_outrage has no effect with crisis.response = "
-                       f"'{crisis.response}'")
+                       f"'{crisis.response}' (and no variant takes the page down)")
     if brand.strategy in ("late", "abandon") and brand.enter_step > steps:
         out.append(f"brand.enter_step = {brand.enter_step} is after the last step "
                    f"(run.steps = {steps}): the {brand.strategy} brand never enters")
