@@ -26,6 +26,7 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 #: The helper's graph: small enough to build in milliseconds, with the same array types.
@@ -124,9 +125,14 @@ def compile_beside(scenarios: Sequence[Any], steps: int) -> Helper | None:
         return None
     try:
         payload = pickle.dumps((list(scenarios), steps))
+        # The package's own folder first, so a run from a source tree that is not
+        # installed (a script that put it on sys.path) finds the same code.
+        root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         process = subprocess.Popen(
             [sys.executable, "-m", "simulator.engine.precompile"],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path},
         )
         process.stdin.write(payload)
         process.stdin.close()
