@@ -38,6 +38,12 @@ SEEDS = (None, 1, 2)  # None: the file's own seed
 SCALES = (0.5, 1.0, 2.0)
 
 
+def _paired(diff, name: str) -> dict[str, list[float]]:
+    """``name``'s paired difference per shown outcome: mean, 95% low and high, wins."""
+    return {m: [float(diff.loc[name, c]) for c in (m, f"{m}_low", f"{m}_high", f"{m}_wins")]
+            for m in SHOWN if m in diff}
+
+
 def rows_of(story: str) -> list[dict]:
     base = Scenario.load(ROOT / "scenarios" / f"{story}.toml")
     out = []
@@ -58,16 +64,10 @@ def rows_of(story: str) -> list[dict]:
                              float(table.loc[name, f"{m}_high"])]
                          for m in SHOWN if m in table}
                 if name in diff.index:
-                    cells["paired"] = {m: [float(diff.loc[name, m]), float(diff.loc[name, f"{m}_low"]),
-                                           float(diff.loc[name, f"{m}_high"]),
-                                           float(diff.loc[name, f"{m}_wins"])]
-                                       for m in SHOWN if m in diff}
+                    cells["paired"] = _paired(diff, name)
                 for b, d_b in also.items():
                     if name != b and name in d_b.index:
-                        cells.setdefault("paired_also", {})[b] = {
-                            m: [float(d_b.loc[name, m]), float(d_b.loc[name, f"{m}_low"]),
-                                float(d_b.loc[name, f"{m}_high"]), float(d_b.loc[name, f"{m}_wins"])]
-                            for m in SHOWN if m in d_b}
+                        cells.setdefault("paired_also", {})[b] = _paired(d_b, name)
                 row["variants"][name] = cells
             out.append(row)
             print(f"{story}: n={n:,} seed={cmp.seed}: {row['seconds']} s", flush=True)

@@ -310,10 +310,10 @@ def compare(
     # One graph per distinct [graph] section (compared with ==, never rebuilt).
     graphs: list[tuple[Any, Any]] = []
     results: dict[str, Results] = {}
-    # A first comparison compiles the variants' kernels beside the graph's (precompile.py).
-    with compiling_beside(list(scenarios.values()), steps):
-        first = scenarios[names[0]]
-        if not first.run.resample_graph:
+    first = scenarios[names[0]]
+    if not first.run.resample_graph:
+        # A first comparison compiles the variants' kernels beside the graph's (precompile.py).
+        with compiling_beside(list(scenarios.values()), steps):
             graphs.append((first.graph, make_graph(first, seed)))
     for index, name in enumerate(names):
         sc = scenarios[name]

@@ -38,19 +38,27 @@ MAX_STEPS = 1_000
 WAIT_SECONDS = 300.0
 
 
-def _cached(dispatcher: Any) -> bool:
-    """Whether ``dispatcher`` (an ``@njit(cache=True)`` kernel) has an index in the cache."""
+def _index_path(dispatcher: Any) -> str | None:
+    """Where numba keeps the cache index of ``dispatcher`` (an ``@njit(cache=True)``
+    kernel); ``None`` if numba's cache layout changed."""
     try:
-        return os.path.isfile(dispatcher._cache._cache_file._index_path)
-    except AttributeError:  # numba's cache layout changed: assume cached, start no helper
-        return True
+        return dispatcher._cache._cache_file._index_path
+    except AttributeError:
+        return None
+
+
+def _cached(dispatcher: Any) -> bool:
+    """Whether ``dispatcher`` has an index in the cache (unknown layout: assume it has, and
+    start no helper)."""
+    path = _index_path(dispatcher)
+    return path is None or os.path.isfile(path)
 
 
 def _cache_writable(dispatcher: Any) -> bool:
-    try:
-        folder = os.path.dirname(dispatcher._cache._cache_file._index_path)
-    except AttributeError:
+    path = _index_path(dispatcher)
+    if path is None:
         return False
+    folder = os.path.dirname(path)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:
