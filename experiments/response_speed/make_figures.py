@@ -171,7 +171,9 @@ def figures(table: pd.DataFrame, exp: Experiment) -> list[Path]:
             g = resp[resp[CAP] == cap].sort_values(DELAY)
             y = g[column + suffix].to_numpy() * scale
             h = g[column + suffix + "_ci"].to_numpy() * scale
-            ax.plot(x, y, "-o", ms=3, color=color, label=f"respond, {cap:g} answers a day")
+            label = (f"respond, {cap:.1%} of people a day "
+                     f"({cap * exp.scenario.graph.n:,.0f} answers)")
+            ax.plot(x, y, "-o", ms=3, color=color, label=label)
             ax.fill_between(x, y - h, y + h, color=color, alpha=0.2, lw=0)
         for policy, style in (("take_down, boost 0.5", "-"), ("take_down, boost 0", "--")):
             g = table[table.policy == policy].sort_values(DELAY)
