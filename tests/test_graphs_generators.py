@@ -23,7 +23,14 @@ from simulator.graphs import (
     watts_strogatz,
 )
 from simulator.graphs.csr import csr_problems, edges_to_rows
-from simulator.graphs.degrees import degree_table, fill_stubs, pmf_from_cdf, sample_degrees
+from simulator.graphs.degrees import (
+    SHUFFLE_BLOCK,
+    degree_table,
+    fill_stubs,
+    pmf_from_cdf,
+    sample_degrees,
+    shuffle_stubs,
+)
 from simulator.rng import seed_key
 from tests.twins_graphs import (
     twin_block_graph,
@@ -123,6 +130,17 @@ def test_configuration_pairing_matches_its_twin():
     np.testing.assert_array_equal(g.indices, indices)
     lost = g.meta["self_loops"] + g.meta["multi_edges"]
     assert g.indices.size + 2 * lost == degrees.sum()
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 33, SHUFFLE_BLOCK, SHUFFLE_BLOCK + 1, SHUFFLE_BLOCK + 2,
+                                  2 * SHUFFLE_BLOCK + 1])
+def test_blocked_shuffle_is_the_plain_fisher_yates(size):
+    """Drawing places a block ahead (for the prefetch) must not change the shuffle or the state."""
+    stubs = np.arange(size, dtype=np.int64)
+    state = seed_key(5)
+    items = stubs.tolist()
+    assert int(shuffle_stubs(stubs, np.uint64(state))) == twin_shuffle(items, state)
+    assert stubs.tolist() == items
 
 
 def test_degree_sampling_matches_its_twin():
