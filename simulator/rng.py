@@ -176,9 +176,95 @@ def stream_keys(seed_seq: np.random.SeedSequence) -> StreamKeys:
     return StreamKeys(**spawned, **salted)
 
 
+# NumPy's SeedSequence (O'Neill's seed_seq hash with a pool of four 32-bit words), as
+# numpy.random.bit_generator defines it; only what replicate_keys needs.
+_M32 = uint64(0xFFFFFFFF)
+_SHIFT16 = uint64(16)
+_SHIFT32 = uint64(32)
+_INIT_A, _MULT_A = uint64(0x43B0D7E5), uint64(0x931E8875)
+_INIT_B, _MULT_B = uint64(0x8B51F9DD), uint64(0x58F38DED)
+_MIX_L, _MIX_R = uint64(0xCA01F9DD), uint64(0x4973F715)
+_POOL = 4
+
+
+def _uint32_words(value: int) -> list[int]:
+    """A non-negative integer as SeedSequence reads it: 32-bit words, lowest first."""
+    words = [value & 0xFFFFFFFF]
+    value >>= 32
+    while value:
+        words.append(value & 0xFFFFFFFF)
+        value >>= 32
+    return words
+
+
+@njit(cache=True)
+def _children_states(words, n_children):
+    """``SeedSequence(...).spawn(n_children)[i].generate_state(1, np.uint64)[0]`` for each
+    child ``i``, from the parent's assembled entropy ``words`` (uint64 array of 32-bit
+    words: the entropy padded to the pool, then the spawn key). Child ``i``'s entropy is
+    ``words`` followed by ``i``; the arithmetic is 32-bit, done in 64 bits and masked."""
+    m = words.size + 1
+    out = np.empty(n_children, np.uint64)
+    pool = np.empty(_POOL, np.uint64)
+    for child in range(n_children):
+        h = _INIT_A
+        for i in range(_POOL):  # the pool starts as the first words, hashed
+            v = words[i] if i < m - 1 else (uint64(child) if i == m - 1 else uint64(0))
+            v ^= h
+            h = (h * _MULT_A) & _M32
+            v = (v * h) & _M32
+            pool[i] = v ^ (v >> _SHIFT16)
+        for src in range(_POOL):  # every pool word mixed into every other
+            for dst in range(_POOL):
+                if src != dst:
+                    v = pool[src] ^ h
+                    h = (h * _MULT_A) & _M32
+                    v = (v * h) & _M32
+                    v ^= v >> _SHIFT16
+                    r = (_MIX_L * pool[dst] - _MIX_R * v) & _M32
+                    pool[dst] = r ^ (r >> _SHIFT16)
+        for src in range(_POOL, m):  # then the words beyond the pool, in order
+            w = words[src] if src < m - 1 else uint64(child)
+            for dst in range(_POOL):
+                v = w ^ h
+                h = (h * _MULT_A) & _M32
+                v = (v * h) & _M32
+                v ^= v >> _SHIFT16
+                r = (_MIX_L * pool[dst] - _MIX_R * v) & _M32
+                pool[dst] = r ^ (r >> _SHIFT16)
+        h = _INIT_B  # generate_state: two 32-bit words, low then high
+        state = uint64(0)
+        for i in range(2):
+            v = pool[i] ^ h
+            h = (h * _MULT_B) & _M32
+            v = (v * h) & _M32
+            v ^= v >> _SHIFT16
+            state |= v << (_SHIFT32 * uint64(i))
+        out[child] = state
+    return out
+
+
 def replicate_keys(seed: int, replicate: int) -> StreamKeys:
-    """Named stream keys for replicate ``replicate`` of a run seeded with ``seed``."""
-    return stream_keys(np.random.SeedSequence(seed, spawn_key=(REPLICATE_SPAWN_KEY, replicate)))
+    """Named stream keys for replicate ``replicate`` of a run seeded with ``seed``.
+
+    The keys of ``stream_keys(SeedSequence(seed, spawn_key=(REPLICATE_SPAWN_KEY,
+    replicate)))``, to the bit, computed in one compiled call: NumPy's
+    SeedSequence costs about 0.2 ms for the streams of a replicate, a fifth of a
+    small sweep run (``tests/test_rng.py`` checks the two agree).
+
+    >>> replicate_keys(5, 2) == stream_keys(np.random.SeedSequence(5, spawn_key=(1, 2)))
+    True
+    """
+    seed, replicate = int(seed), int(replicate)
+    if seed < 0 or replicate < 0:  # NumPy's own error for negative entropy
+        return stream_keys(np.random.SeedSequence(seed, spawn_key=(REPLICATE_SPAWN_KEY, replicate)))
+    run = _uint32_words(seed)
+    run += [0] * (_POOL - len(run))
+    words = np.array(run + [REPLICATE_SPAWN_KEY, *_uint32_words(replicate)], np.uint64)
+    states = _children_states(words, len(_SPAWNED))
+    spawned = {name: states[i] for i, name in enumerate(_SPAWNED) if name not in _RESERVED}
+    salted = {name: spawned["feed"] ^ np.uint64(salt) for name, salt in FEED_SALTS.items()}
+    return StreamKeys(**spawned, **salted)
 
 
 def replicate_record(seed: int, replicate: int) -> dict:

@@ -11,13 +11,13 @@ from scipy import stats
 
 from simulator.engine.simulation import Simulation
 from simulator.graphs import erdos_renyi
-from simulator.kernels.agents import sample_agents
+from simulator.kernels.agents import count_opinions, sample_agents
 from simulator.kernels.wom import Messages, spread_word
 from simulator.params import MarketParams, ModelParams, SeedingParams, WomParams
 from simulator.rng import replicate_keys
 from simulator.state import metrics as M
 from simulator.state.agents import Opinion, TalkerList
-from tests.twins_wom import skip_positions, twin_run
+from tests.twins_wom import skip_positions, twin_recount, twin_run
 
 NO_SENDER = np.empty(0, np.int32)  # simple contagion: speakers are not recorded
 
@@ -143,3 +143,14 @@ def test_fused_cascade_path_equals_two_phase_path(talk_steps, p):
     assert np.array_equal(a.series, b.series)
     assert np.array_equal(a.state.opinion, b.state.opinion)
     assert a.series[-1, M.CUM_POSITIVE] > 3
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 5000])
+def test_count_opinions_matches_its_twin(n):
+    rng = np.random.default_rng(n)
+    opinion = rng.integers(0, 4, n).astype(np.int8)
+    customer = (rng.random(n) < 0.3).astype(np.uint8)
+    c = M.new_counts()
+    count_opinions(opinion, customer, c)
+    assert {name: int(c[M.COUNT_NAMES.index(name)]) for name in twin_recount(opinion, customer)} \
+        == twin_recount(opinion, customer)

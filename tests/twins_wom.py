@@ -182,3 +182,16 @@ def twin_run(graph, opinion, talk_until, customer, talkers, wom, market, keys, s
     if final is not None:
         final.update(opinion=opinion, talk_until=talk_until, customer=customer, talkers=talkers)
     return rows
+
+
+def twin_recount(opinion, customer) -> dict[str, int]:
+    """The ``n_`` counts, each counted on its own with NumPy."""
+    return {
+        "n_unaware": int(np.sum(opinion == Opinion.UNAWARE)),
+        "n_aware": int(np.sum(opinion != Opinion.UNAWARE)),
+        "n_neutral": int(np.sum(opinion == Opinion.NEUTRAL)),
+        "n_positive": int(np.sum(opinion == Opinion.POSITIVE)),
+        "n_negative": int(np.sum(opinion == Opinion.NEGATIVE)),
+        "n_customers": int(np.sum(customer != 0)),
+        "n_buyers_left": int(np.sum((opinion == Opinion.POSITIVE) & (customer == 0))),
+    }

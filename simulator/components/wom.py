@@ -83,6 +83,10 @@ def thresholds(graph: Graph, wom: WomParams, key) -> np.ndarray:
     return phi * graph.degrees() - 1e-9
 
 
+# Plain ints: an IntEnum member lookup costs microseconds, and seeding runs once per replicate.
+_POSITIVE, _NEGATIVE = int(Opinion.POSITIVE), int(Opinion.NEGATIVE)
+
+
 class WordOfMouth:
     """The word-of-mouth component of one replicate."""
 
@@ -101,16 +105,14 @@ class WordOfMouth:
              c: np.ndarray) -> TalkerList:
         """Step 0: the seeds take their opinion and talk; returns the talker list."""
         seeds = choose_seeds(graph, seeding, self.keys.seeding)
-        sentiment = Opinion.POSITIVE if seeding.sentiment == "positive" else Opinion.NEGATIVE
-        agents.opinion[seeds] = sentiment
+        positive = seeding.sentiment == "positive"
+        agents.opinion[seeds] = _POSITIVE if positive else _NEGATIVE
         agents.ever_aware[seeds] = 1
-        if sentiment == Opinion.POSITIVE:
-            agents.ever_positive[seeds] = 1
-        else:
-            agents.ever_negative[seeds] = 1
+        (agents.ever_positive if positive else agents.ever_negative)[seeds] = 1
         agents.talk_until[seeds] = self.rule.talk_steps
-        c[M.N_TALKING_POSITIVE] = int((agents.opinion[seeds] == Opinion.POSITIVE).sum())
-        c[M.N_TALKING_NEGATIVE] = int((agents.opinion[seeds] == Opinion.NEGATIVE).sum())
+        # The seeds are distinct and all of one sentiment now, so they all talk with it.
+        c[M.N_TALKING_POSITIVE] = seeds.size if positive else 0
+        c[M.N_TALKING_NEGATIVE] = 0 if positive else seeds.size
         return TalkerList.of(agents.n, seeds)
 
     def listen(self, t: int, heard: Heard, n_touched: int, brand_impact: float, agents: AgentState,

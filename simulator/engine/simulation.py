@@ -16,10 +16,11 @@ import numpy as np
 from simulator.engine.plan import StepPlan
 from simulator.errors import InvariantError
 from simulator.graphs.graph import Graph
+from simulator.kernels.agents import count_opinions
 from simulator.params import ModelParams
 from simulator.rng import StreamKeys
 from simulator.state import metrics as M
-from simulator.state.agents import AgentState, Opinion, TalkerList
+from simulator.state.agents import AgentState, TalkerList
 
 
 @dataclass
@@ -38,16 +39,7 @@ class Replicate:
 
 def recount(state: AgentState, c: np.ndarray) -> None:
     """Set the ``n_`` counts in ``c`` from the arrays (O(n); start and checks only)."""
-    # count_nonzero on int8 comparisons: bincount would widen the opinions to int64 first.
-    op = state.opinion
-    unaware = np.count_nonzero(op == Opinion.UNAWARE)
-    c[M.N_UNAWARE] = unaware
-    c[M.N_AWARE] = state.n - unaware
-    c[M.N_NEUTRAL] = np.count_nonzero(op == Opinion.NEUTRAL)
-    c[M.N_POSITIVE] = np.count_nonzero(op == Opinion.POSITIVE)
-    c[M.N_NEGATIVE] = np.count_nonzero(op == Opinion.NEGATIVE)
-    c[M.N_CUSTOMERS] = np.count_nonzero(state.customer)
-    c[M.N_BUYERS_LEFT] = np.count_nonzero((op == Opinion.POSITIVE) & (state.customer == 0))
+    count_opinions(state.opinion, state.customer, c)
 
 
 class Simulation:

@@ -23,6 +23,36 @@ _NEUTRAL = np.int8(Opinion.NEUTRAL)
 
 
 @njit(cache=True)
+def count_opinions(opinion, customer, c):
+    """Set the ``n_`` counts in ``c`` from the opinions and customers, in one pass.
+
+    What :func:`simulator.engine.simulation.recount` means; seven NumPy counts
+    over the arrays cost a tenth of a small sweep run.
+    """
+    unaware = neutral = positive = negative = customers = buyers_left = 0
+    for i in range(opinion.size):
+        o = opinion[i]
+        bought = customer[i] != 0
+        customers += bought
+        if o == _UNAWARE:
+            unaware += 1
+        elif o == _NEUTRAL:
+            neutral += 1
+        elif o == _POS:
+            positive += 1
+            buyers_left += not bought
+        elif o == _NEG:
+            negative += 1
+    c[M.N_UNAWARE] = unaware
+    c[M.N_AWARE] = opinion.size - unaware
+    c[M.N_NEUTRAL] = neutral
+    c[M.N_POSITIVE] = positive
+    c[M.N_NEGATIVE] = negative
+    c[M.N_CUSTOMERS] = customers
+    c[M.N_BUYERS_LEFT] = buyers_left
+
+
+@njit(cache=True)
 def start_talking(j, step, talk_steps, talk_until, ids, n_talkers, in_list):
     """Agent ``j`` talks from ``step + 1`` for ``talk_steps`` steps; returns the new list length.
 

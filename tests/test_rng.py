@@ -1,0 +1,36 @@
+"""The replicate stream keys: the compiled SeedSequence hash against NumPy's own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.rng import REPLICATE_SPAWN_KEY, replicate_keys, stream_keys
+
+
+def numpy_keys(seed: int, replicate: int):
+    """The definition: NumPy's SeedSequence, spawned and read as :func:`stream_keys` does."""
+    return stream_keys(np.random.SeedSequence(seed, spawn_key=(REPLICATE_SPAWN_KEY, replicate)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**140), replicate=st.integers(0, 2**70))
+def test_replicate_keys_are_numpys_seed_sequence(seed, replicate):
+    assert replicate_keys(seed, replicate) == numpy_keys(seed, replicate)
+
+
+@pytest.mark.parametrize("seed, replicate", [
+    (0, 0), (1, 0), (0, 1), (2**32 - 1, 2**32 - 1), (2**32, 2**32),  # word boundaries
+    (2**64 - 1, 3), (2**96, 0), (2**128 + 5, 1),  # entropy filling and overflowing the pool
+])
+def test_replicate_keys_at_word_boundaries(seed, replicate):
+    keys = replicate_keys(seed, replicate)
+    assert keys == numpy_keys(seed, replicate)
+    assert all(type(k) is np.uint64 for k in keys)  # numba reads them as uint64 fields
+
+
+def test_negative_seeds_fail_as_numpy_does():
+    with pytest.raises(ValueError):
+        replicate_keys(-1, 0)
