@@ -28,6 +28,7 @@ def main() -> None:
 
     compile_for_args = Dispatcher._compile_for_args
     seconds: dict[str, float] = {}
+    counts: dict[str, int] = {}
 
     def timed(self, *args, **kws):
         t0 = time.perf_counter()
@@ -36,6 +37,7 @@ def main() -> None:
         finally:
             name = f"{self.py_func.__module__}.{self.py_func.__name__}"
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - t0
+            counts[name] = len(self.overloads)
 
     Dispatcher._compile_for_args = timed
     sys.path.insert(0, str(ROOT))
@@ -46,7 +48,7 @@ def main() -> None:
     code = virality(["run", str(ROOT / "scenarios" / "quickstart.toml"), "--out", out, "--quiet"])
     print(f"main job, first run: {time.perf_counter() - t0:.1f} s (exit {code})")
     for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])[:25]:
-        print(f"{s:7.2f} s  {name}")
+        print(f"{s:7.2f} s  {name}  ({counts[name]} signature(s))")
 
 
 if __name__ == "__main__":

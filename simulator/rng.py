@@ -198,50 +198,80 @@ def _uint32_words(value: int) -> list[int]:
 
 
 @njit(cache=True)
-def _children_states(words, n_children):
-    """``SeedSequence(...).spawn(n_children)[i].generate_state(1, np.uint64)[0]`` for each
-    child ``i``, from the parent's assembled entropy ``words`` (uint64 array of 32-bit
-    words: the entropy padded to the pool, then the spawn key). Child ``i``'s entropy is
-    ``words`` followed by ``i``; the arithmetic is 32-bit, done in 64 bits and masked."""
-    m = words.size + 1
-    out = np.empty(n_children, np.uint64)
-    pool = np.empty(_POOL, np.uint64)
-    for child in range(n_children):
-        h = _INIT_A
-        for i in range(_POOL):  # the pool starts as the first words, hashed
-            v = words[i] if i < m - 1 else (uint64(child) if i == m - 1 else uint64(0))
-            v ^= h
-            h = (h * _MULT_A) & _M32
-            v = (v * h) & _M32
-            pool[i] = v ^ (v >> _SHIFT16)
-        for src in range(_POOL):  # every pool word mixed into every other
-            for dst in range(_POOL):
-                if src != dst:
-                    v = pool[src] ^ h
-                    h = (h * _MULT_A) & _M32
-                    v = (v * h) & _M32
-                    v ^= v >> _SHIFT16
-                    r = (_MIX_L * pool[dst] - _MIX_R * v) & _M32
-                    pool[dst] = r ^ (r >> _SHIFT16)
-        for src in range(_POOL, m):  # then the words beyond the pool, in order
-            w = words[src] if src < m - 1 else uint64(child)
-            for dst in range(_POOL):
-                v = w ^ h
+def _hash_state(words, pool):
+    """``SeedSequence.generate_state(1, np.uint64)[0]`` of the sequence whose assembled
+    entropy is ``words`` (uint64 array of 32-bit words: the entropy padded to the pool,
+    then the spawn key); ``pool`` is scratch of four words. The arithmetic is 32-bit,
+    done in 64 bits and masked."""
+    m = words.size
+    h = _INIT_A
+    for i in range(_POOL):  # the pool starts as the first words, hashed
+        v = words[i] if i < m else uint64(0)
+        v ^= h
+        h = (h * _MULT_A) & _M32
+        v = (v * h) & _M32
+        pool[i] = v ^ (v >> _SHIFT16)
+    for src in range(_POOL):  # every pool word mixed into every other
+        for dst in range(_POOL):
+            if src != dst:
+                v = pool[src] ^ h
                 h = (h * _MULT_A) & _M32
                 v = (v * h) & _M32
                 v ^= v >> _SHIFT16
                 r = (_MIX_L * pool[dst] - _MIX_R * v) & _M32
                 pool[dst] = r ^ (r >> _SHIFT16)
-        h = _INIT_B  # generate_state: two 32-bit words, low then high
-        state = uint64(0)
-        for i in range(2):
-            v = pool[i] ^ h
-            h = (h * _MULT_B) & _M32
+    for src in range(_POOL, m):  # then the words beyond the pool, in order
+        for dst in range(_POOL):
+            v = words[src] ^ h
+            h = (h * _MULT_A) & _M32
             v = (v * h) & _M32
             v ^= v >> _SHIFT16
-            state |= v << (_SHIFT32 * uint64(i))
-        out[child] = state
+            r = (_MIX_L * pool[dst] - _MIX_R * v) & _M32
+            pool[dst] = r ^ (r >> _SHIFT16)
+    h = _INIT_B  # generate_state: two 32-bit words, low then high
+    state = uint64(0)
+    for i in range(2):
+        v = pool[i] ^ h
+        h = (h * _MULT_B) & _M32
+        v = (v * h) & _M32
+        v ^= v >> _SHIFT16
+        state |= v << (_SHIFT32 * uint64(i))
+    return state
+
+
+@njit(cache=True)
+def _children_states(words, n_children):
+    """:func:`_hash_state` of children ``0 .. n_children - 1`` of the sequence of ``words``
+    (what ``SeedSequence.spawn`` makes): child ``i``'s entropy is ``words``, then ``i``."""
+    child_words = np.empty(words.size + 1, np.uint64)
+    child_words[: words.size] = words
+    pool = np.empty(_POOL, np.uint64)
+    out = np.empty(n_children, np.uint64)
+    for child in range(n_children):
+        child_words[words.size] = child
+        out[child] = _hash_state(child_words, pool)
     return out
+
+
+def _assembled_words(entropy: int, spawn_key: tuple[int, ...]) -> np.ndarray:
+    """SeedSequence's assembled entropy: the entropy's words padded to the pool (as a
+    sequence with a spawn key has them), then each spawn key element's words."""
+    words = _uint32_words(entropy)
+    words += [0] * (_POOL - len(words))
+    for k in spawn_key:
+        words += _uint32_words(k)
+    return np.array(words, np.uint64)
+
+
+def _seed_state(entropy: int, spawn_key: tuple[int, ...]) -> int:
+    """``SeedSequence(entropy, spawn_key=spawn_key).generate_state(1, np.uint64)[0]``,
+    to the bit, without NumPy's per-object cost (a sweep asks for one per run)."""
+    entropy = int(entropy)
+    if entropy < 0 or any(int(k) < 0 for k in spawn_key):  # NumPy's own error
+        ss = np.random.SeedSequence(entropy, spawn_key=spawn_key)
+        return int(ss.generate_state(1, dtype=np.uint64)[0])
+    words = _assembled_words(entropy, tuple(int(k) for k in spawn_key))
+    return int(_hash_state(words, np.empty(_POOL, np.uint64)))
 
 
 def replicate_keys(seed: int, replicate: int) -> StreamKeys:
@@ -258,10 +288,8 @@ def replicate_keys(seed: int, replicate: int) -> StreamKeys:
     seed, replicate = int(seed), int(replicate)
     if seed < 0 or replicate < 0:  # NumPy's own error for negative entropy
         return stream_keys(np.random.SeedSequence(seed, spawn_key=(REPLICATE_SPAWN_KEY, replicate)))
-    run = _uint32_words(seed)
-    run += [0] * (_POOL - len(run))
-    words = np.array(run + [REPLICATE_SPAWN_KEY, *_uint32_words(replicate)], np.uint64)
-    states = _children_states(words, len(_SPAWNED))
+    states = _children_states(_assembled_words(seed, (REPLICATE_SPAWN_KEY, replicate)),
+                              len(_SPAWNED))
     spawned = {name: states[i] for i, name in enumerate(_SPAWNED) if name not in _RESERVED}
     salted = {name: spawned["feed"] ^ np.uint64(salt) for name, salt in FEED_SALTS.items()}
     return StreamKeys(**spawned, **salted)
@@ -291,8 +319,7 @@ def run_seed(master_seed: int, run: int, replicates: int, common_random_numbers:
     (True, False)
     """
     key = (CRN_SPAWN_KEY, run % replicates) if common_random_numbers else (REPLICATE_SPAWN_KEY, run)
-    ss = np.random.SeedSequence(master_seed, spawn_key=key)
-    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    return _seed_state(master_seed, key) >> 1
 
 
 def design_seed(master_seed: int) -> int:

@@ -1,4 +1,4 @@
-"""The replicate stream keys: the compiled SeedSequence hash against NumPy's own."""
+"""Seeds and stream keys: the compiled SeedSequence hash against NumPy's own."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.rng import REPLICATE_SPAWN_KEY, replicate_keys, stream_keys
+from simulator.rng import REPLICATE_SPAWN_KEY, _seed_state, replicate_keys, run_seed, stream_keys
 
 
 def numpy_keys(seed: int, replicate: int):
@@ -34,3 +34,20 @@ def test_replicate_keys_at_word_boundaries(seed, replicate):
 def test_negative_seeds_fail_as_numpy_does():
     with pytest.raises(ValueError):
         replicate_keys(-1, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entropy=st.integers(0, 2**140),
+       spawn_key=st.lists(st.integers(0, 2**70), min_size=0, max_size=4).map(tuple))
+def test_seed_state_is_numpys_generate_state(entropy, spawn_key):
+    ss = np.random.SeedSequence(entropy, spawn_key=spawn_key)
+    assert _seed_state(entropy, spawn_key) == int(ss.generate_state(1, dtype=np.uint64)[0])
+
+
+@pytest.mark.parametrize("crn", [False, True])
+def test_run_seeds_are_the_documented_seed_sequence(crn):
+    for master, run in [(0, 0), (7, 1), (2**33, 2**32 + 3), (12345, 99)]:
+        key = (2, run % 5) if crn else (1, run)
+        expected = int(np.random.SeedSequence(master, spawn_key=key)
+                       .generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        assert run_seed(master, run, 5, crn) == expected

@@ -109,15 +109,16 @@ def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
 
     rows, frames = [], []
     seconds = 0.0
-    scenarios: dict[int, Any] = {}
+    points: dict[int, tuple[Any, Any]] = {}  # point -> its scenario and shared graph
     for run in chunk.runs:
         point, replicate = divmod(run, chunk.replicates)
         values = chunk.points[point]
         seed = run_seed(chunk.seed, run, chunk.replicates, chunk.common_random_numbers)
-        scenario = scenarios.get(point)
-        if scenario is None:  # runs of one point come together: apply its values once
-            scenario = scenarios[point] = chunk.scenario.with_overrides(values)
-        graph = None if scenario.run.resample_graph else cached_graph(scenario, chunk.graph_seed)
+        if point not in points:  # runs of one point come together: apply its values once
+            scenario = chunk.scenario.with_overrides(values)
+            points[point] = (scenario, None if scenario.run.resample_graph
+                             else cached_graph(scenario, chunk.graph_seed))
+        scenario, graph = points[point]
         t0 = time.perf_counter()
         finals, series = run_one(scenario, seed, graph)
         seconds += time.perf_counter() - t0
