@@ -20,7 +20,7 @@ Method
   cached), so the figure is steady-state throughput. Timed from the call to
   its return: design, every run, every part file, consolidation, metadata.
 - Ours, 2 workers: the ``LocalCluster(2, threads_per_worker=1, processes=True)``
-  that ``--workers 2`` starts (Dask's worker profiler off, as there), started
+  that ``--workers 2`` starts (with its Dask settings, ``LOCAL_CLUSTER_CONFIG``), started
   and warmed up first (every worker loads the kernels and builds the graph),
   then ``run_sweep(..., scheduler=address)``, timed the same way. The same on
   a 1-worker cluster separates the Dask path's own scaling from its cost. The
@@ -66,7 +66,7 @@ RESULTS = ROOT / "experiments" / "results"
 sys.path.insert(0, str(ROOT))
 
 import simulator  # noqa: E402
-from simulator.sweep.execute import QUIET_SCHEDULER, run_sweep  # noqa: E402
+from simulator.sweep.execute import LOCAL_CLUSTER_CONFIG, QUIET_SCHEDULER, run_sweep  # noqa: E402
 from simulator.sweep.experiment import Experiment  # noqa: E402
 
 PS = [0.06, 0.08, 0.10, 0.12]
@@ -141,7 +141,7 @@ def ours(make, replicates: int, repeats: int) -> dict:
     # --workers N` starts (execute._Dask), started here so it can be warmed up first.
     for n in (1, 2):
         with (
-            dask.config.set({"distributed.worker.profile.enabled": False}),
+            dask.config.set(LOCAL_CLUSTER_CONFIG),
             LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,

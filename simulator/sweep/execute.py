@@ -51,6 +51,21 @@ PartHook = Callable[[int, int], None]
 #: free port: with the default 8787 a second cluster on the machine warns.
 QUIET_SCHEDULER = {"dashboard": False, "dashboard_address": ":0"}
 
+#: Dask settings of the local cluster. Dask's statistical profiler samples every
+#: worker's stack each 10 ms and competes for the GIL: with it on, 2 workers ran
+#: 1.5x one; off, 1.85x (experiments/bench_sweep.py, runs of ~1 ms). Nothing here
+#: reads it. Its background sampling (CPU and memory every 0.5 s, the nanny's memory
+#: check every 0.1 s, the event-loop watchdog every 20 ms) cost a 2-worker cluster
+#: idling 8 s 0.40 s of the client's CPU and 0.22 s of each worker's, about 5% of a
+#: 2-core machine that the runs need; sampled as below, 0.11 s and 0.04 s. A worker
+#: over its memory limit is still stopped, within a second.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.tick.interval": "200ms",
+}
+
 
 def default_workers() -> int:
     """The cores this process may use."""
@@ -412,10 +427,7 @@ class _Dask:
 
         self.cluster = None
         if scheduler is None:
-            # Dask's statistical profiler samples every worker's stack each 10 ms and
-            # competes for the GIL: with it on, 2 workers ran 1.5x one; off, 1.85x
-            # (experiments/bench_sweep.py, runs of ~1 ms). Nothing here reads it.
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):
                 self.cluster = LocalCluster(
                     n_workers=n_workers,
                     threads_per_worker=1,
