@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 import time
 import warnings
@@ -19,6 +20,8 @@ from pathlib import Path
 from simulator.errors import ConfigError, GraphWarning
 
 EXIT_USAGE = 2
+#: A reader of stdout that went away (``virality keys | head``): the shell's code for SIGPIPE.
+EXIT_BROKEN_PIPE = 141
 
 #: (command, module with ``register(subparsers)``, help) for commands outside this file.
 COMMAND_MODULES = (
@@ -411,7 +414,16 @@ def _one_line_warnings():
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``virality`` console script."""
     with _one_line_warnings():
-        return _main(argv)
+        try:
+            code = _main(argv)
+            sys.stdout.flush()  # a closed pipe shows here, not as noise at exit
+            return code
+        except BrokenPipeError:
+            # Files are written before anything is printed, so nothing is lost; stdout
+            # goes to the null device so the interpreter's last flush stays quiet.
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_BROKEN_PIPE
 
 
 def _resolve_scenario_argument(args: argparse.Namespace) -> None:

@@ -219,3 +219,18 @@ def test_without_a_terminal_progress_is_plain_lines_with_phases(tmp_path):
                "replicate 3/3" in line for line in lines)
     assert lines[-1] == f"virality: independent_cascade: writing {out}"
     assert "\r" not in proc.stderr  # no bar redraws in a log
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback():
+    """``virality keys | head -n 1``: stdout closed before the first write."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        proc = subprocess.run([sys.executable, "-m", "simulator.cli", "keys"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr

@@ -50,7 +50,7 @@ def test_no_helper_when_switched_off_or_warm(monkeypatch):
     monkeypatch.setenv("VIRALITY_PRECOMPILE", "0")
     assert compile_beside([sc], 3) is None
     monkeypatch.setenv("VIRALITY_PRECOMPILE", "1")
-    monkeypatch.setattr(precompile, "_cores", lambda: 1)
+    monkeypatch.setattr(precompile, "usable_cores", lambda: 1)
     assert compile_beside([sc], 3) is None
 
 

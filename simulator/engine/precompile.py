@@ -29,6 +29,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from simulator.machine import usable_cores
+
 #: The helper's graph: small enough to build in milliseconds, with the same array types.
 MINIATURE = {"kind": "erdos_renyi", "n": 2_000, "mean_degree": 10}
 #: Most steps the helper runs: enough to reach the phases a scenario starts late (a crisis,
@@ -64,13 +66,6 @@ def _cache_writable(dispatcher: Any) -> bool:
     except OSError:
         return False
     return os.access(folder, os.W_OK)
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def _kernels_for(scenarios: Sequence[Any]) -> list[Any]:
@@ -126,7 +121,7 @@ def compiling_beside(scenarios: Sequence[Any], steps: int) -> Iterator[None]:
 def compile_beside(scenarios: Sequence[Any], steps: int) -> Helper | None:
     """Start the helper for ``scenarios`` (their layers, for ``steps`` steps, in
     miniature), or return ``None`` when it would not help."""
-    if os.environ.get("VIRALITY_PRECOMPILE", "1") == "0" or _cores() < 2:
+    if os.environ.get("VIRALITY_PRECOMPILE", "1") == "0" or usable_cores() < 2:
         return None
     kernels = _kernels_for(scenarios)
     if all(_cached(k) for k in kernels) or not _cache_writable(kernels[0]):

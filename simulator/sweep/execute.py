@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import json
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.errors import ConfigError
+from simulator.machine import usable_cores
 from simulator.sweep.experiment import Experiment
 from simulator.sweep.store import Store
 from simulator.sweep.worker import Chunk, run_chunk
@@ -68,11 +68,8 @@ LOCAL_CLUSTER_CONFIG = {
 
 
 def default_workers() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    """Workers of a local cluster by default: one per core this process may use."""
+    return usable_cores()
 
 
 def _files_read(exp: Experiment) -> dict[str, str]:
