@@ -22,7 +22,7 @@ from simulator.graphs import (
     stochastic_block,
     watts_strogatz,
 )
-from simulator.graphs.csr import csr_problems, edges_to_rows
+from simulator.graphs.csr import cap_degrees, csr_problems, edges_to_rows
 from simulator.graphs.degrees import (
     SHUFFLE_BLOCK,
     degree_table,
@@ -34,6 +34,7 @@ from simulator.graphs.degrees import (
 from simulator.rng import seed_key
 from tests.twins_graphs import (
     twin_block_graph,
+    twin_cap_degrees,
     twin_configuration,
     twin_group_counts,
     twin_group_edges,
@@ -433,3 +434,28 @@ def test_impossible_graphs_are_config_errors(call, key):
 def test_one_agent_has_no_friends_whatever_the_mean_asked(builder):
     g = builder(1, 0.5, seed=0)
     assert g.n == 1 and g.n_edges == 0
+
+
+@pytest.mark.parametrize("cap", [0, 1, 3, 7, 40])
+def test_degree_cap_matches_its_twin(cap):
+    g = holme_kim(400, 5, 0.5, seed=3)  # heavy-tailed: hubs far over small caps
+    indptr, indices = g.indptr.copy(), g.indices.copy()
+    entries = cap_degrees(indptr, indices, cap)
+    want_indptr, want_indices = twin_cap_degrees(g.indptr, g.indices, cap)
+    np.testing.assert_array_equal(indptr, want_indptr)
+    np.testing.assert_array_equal(indices[:entries], want_indices)
+    assert np.diff(indptr).max() <= cap
+
+
+@pytest.mark.parametrize("kind", ["social", "clustered"])
+def test_max_degree_is_a_cap_not_a_target(kind):
+    """Groups and top-ups used to give hundreds of agents more friends than the cap."""
+    from simulator.graphs import build_graph
+    from simulator.params.graph import GraphParams
+
+    g = build_graph(GraphParams.from_dict({"kind": kind, "n": 5000, "mean_degree": 60,
+                                           "max_degree": 120}), seed=4)
+    assert g.degrees().max() <= 120
+    assert g.meta["capped_edges"] > 0
+    assert csr_problems(g.indptr, g.indices) == []
+    assert abs(g.mean_degree - 60) < 60 * 0.1  # the cap takes little from the mean

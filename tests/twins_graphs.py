@@ -214,3 +214,16 @@ def twin_local_clustering(indptr, indices) -> list[float]:
         links = sum(len(nbrs[i] & nbrs[j]) for j in nbrs[i]) / 2
         out.append(2 * links / (d * (d - 1)))
     return out
+
+
+def twin_cap_degrees(indptr, indices, cap: int):
+    """The degree cap with sets: agents in id order each drop the friends with the most
+    friends (ties: the higher id) until at the cap."""
+    n = len(indptr) - 1
+    nbrs = [set(int(j) for j in indices[indptr[i]:indptr[i + 1]]) for i in range(n)]
+    for i in range(n):
+        while len(nbrs[i]) > cap:
+            j = max(nbrs[i], key=lambda v: (len(nbrs[v]), v))
+            nbrs[i].discard(j)
+            nbrs[j].discard(i)
+    return csr_from_sets(nbrs)

@@ -197,6 +197,77 @@ def sort_unique_rows(indptr, indices, kept):
 
 
 @njit(cache=True)
+def _find_in_row(indices, a, b, value):
+    """Position of ``value`` in the sorted row ``indices[a:b]``, whose dropped entries
+    are stored as ``-(j + 1)`` (see :func:`cap_degrees`)."""
+    while a < b:
+        mid = (a + b) // 2
+        v = indices[mid]
+        if v < 0:
+            v = -v - 1
+        if v < value:
+            a = mid + 1
+        else:
+            b = mid
+    return a
+
+
+@njit(cache=True)
+def cap_degrees(indptr, indices, cap):
+    """Drop friendships until nobody has more than ``cap``; rewrites the CSR in place.
+
+    A generator that builds degrees from groups and top-ups can overshoot a
+    degree cap (Facebook's 5,000 friends); this is the cap. Agents are visited
+    in id order; an agent over the cap drops its friendships with the friends
+    who have the most friends at that moment (ties: the higher id), both
+    directions at once, so a friend over the cap too comes down with it.
+    Deterministic and serial (a drop changes the next choice). Rows must be
+    sorted and symmetric. No array of the graph's size is allocated: a dropped
+    entry ``j`` is marked ``-(j + 1)`` until the rows are closed up.
+
+    Returns
+    -------
+    int
+        The new number of entries, ``indptr[-1]``; ``indices[:result]`` is the graph.
+    """
+    n = indptr.size - 1
+    degree = indptr[1:] - indptr[:-1]
+    for i in range(n):
+        excess = degree[i] - cap
+        if excess <= 0:
+            continue
+        a, b = indptr[i], indptr[i + 1]
+        place = np.empty(b - a, np.int64)
+        rank = np.empty(b - a, np.int64)  # most friends first, then the higher id
+        m = 0
+        for p in range(a, b):
+            j = indices[p]
+            if j >= 0:
+                place[m] = p
+                rank[m] = -(degree[j] * (n + 1) + j)
+                m += 1
+        order = np.argsort(rank[:m])
+        for r in range(excess):
+            p = place[order[r]]
+            j = indices[p]
+            q = _find_in_row(indices, indptr[j], indptr[j + 1], i)  # the same friendship in j's row
+            indices[p] = -j - 1
+            indices[q] = -i - 1
+            degree[i] -= 1
+            degree[j] -= 1
+    w = 0
+    for i in range(n):
+        a, b = indptr[i], indptr[i + 1]
+        indptr[i] = w
+        for p in range(a, b):
+            if indices[p] >= 0:
+                indices[w] = indices[p]
+                w += 1
+    indptr[n] = w
+    return w
+
+
+@njit(cache=True)
 def compact_rows(indptr, indices, kept):
     """Slide rows left so they are contiguous again; rewrite ``indptr`` in place.
 

@@ -18,6 +18,7 @@ import numpy as np
 from simulator.errors import ConfigError
 from simulator.graphs import affiliation as aff
 from simulator.graphs.csr import (
+    cap_degrees,
     edges_to_csr,
     edges_to_rows,
     finish_rows,
@@ -347,6 +348,10 @@ def clustered(
     3. Repeated and self edges are dropped; the deficit is topped up with
        random edges whose ends are drawn in proportion to the target degree,
        until the mean degree is within 0.1% of ``mean_degree``.
+    4. Nobody keeps more than ``max_degree`` friends: groups and top-ups can
+       overshoot a target near the cap, and :func:`~simulator.graphs.csr.cap_degrees`
+       drops the excess (``meta["capped_edges"]`` counts them; none with the
+       default cap of 5,000 at 10^5 and 10^6 agents, mean degree 130).
 
     Local clustering is about ``(1 - w)^2 (s - 2) / (k - 1)`` at degree ``k``;
     the defaults (``s = 8``, ``w = 0.25``) give a mean local clustering of
@@ -360,6 +365,7 @@ def clustered(
     seed : int
     median : float, optional
     max_degree : int
+        The most friends anyone has (capped at ``n - 1``).
     group_size : int
         Members per group, ``>= 3`` (the clique size ``s``).
     weak_share : float
@@ -504,9 +510,16 @@ def clustered(
         "group_size": int(group_size), "weak_share": float(weak_share), "communities": communities,
     }  # fmt: skip
     community = np.repeat(np.arange(communities, dtype=np.int32), np.diff(starts))
+    top_up_edges = int(indices.size - before_top_up) // 2
+    # Groups and top-ups can give someone near the cap more friends than it allows.
+    entries = indices.size
+    if entries and int(np.diff(indptr).max()) > max_degree:
+        entries = int(cap_degrees(indptr, indices, max_degree))
+        indices = indices[:entries]  # a view: a copy would double the peak at 10^7 agents
     return _graph(
         indptr, indices, "clustered", params, seed, community=community,
-        top_up_edges=int(indices.size - before_top_up) // 2, top_up_rounds=rounds,
+        top_up_edges=top_up_edges, top_up_rounds=rounds,
+        capped_edges=(total - entries) // 2,
     )  # fmt: skip
 
 
