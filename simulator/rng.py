@@ -167,11 +167,13 @@ def stream_keys(seed_seq: np.random.SeedSequence) -> StreamKeys:
     (True, dtype('uint64'))
     """
     children = seed_seq.spawn(len(_SPAWNED))
-    spawned = {
-        name: np.uint64(child.generate_state(1, dtype=np.uint64)[0])
-        for name, child in zip(_SPAWNED, children, strict=True)
-        if name not in _RESERVED
-    }
+    return _keys_of([child.generate_state(1, dtype=np.uint64)[0] for child in children])
+
+
+def _keys_of(states) -> StreamKeys:
+    """The named keys from the states of a sequence's children, in :data:`_SPAWNED` order."""
+    spawned = {name: state for name, state in zip(_SPAWNED, states, strict=True)
+               if name not in _RESERVED}
     salted = {name: spawned["feed"] ^ np.uint64(salt) for name, salt in FEED_SALTS.items()}
     return StreamKeys(**spawned, **salted)
 
@@ -198,43 +200,45 @@ def _uint32_words(value: int) -> list[int]:
 
 
 @njit(cache=True)
+def _hashmix(value, h, mult):
+    """SeedSequence's ``hashmix``: ``value`` hashed with the running constant ``h``,
+    which advances by ``mult``; returns both. 32-bit arithmetic, done in 64 bits and
+    masked."""
+    value ^= h
+    h = (h * mult) & _M32
+    value = (value * h) & _M32
+    return value ^ (value >> _SHIFT16), h
+
+
+@njit(cache=True)
+def _mix(x, y):
+    """SeedSequence's ``mix`` of two 32-bit words."""
+    r = (_MIX_L * x - _MIX_R * y) & _M32
+    return r ^ (r >> _SHIFT16)
+
+
+@njit(cache=True)
 def _hash_state(words, pool):
     """``SeedSequence.generate_state(1, np.uint64)[0]`` of the sequence whose assembled
     entropy is ``words`` (uint64 array of 32-bit words: the entropy padded to the pool,
-    then the spawn key); ``pool`` is scratch of four words. The arithmetic is 32-bit,
-    done in 64 bits and masked."""
+    then the spawn key); ``pool`` is scratch of four words."""
     m = words.size
     h = _INIT_A
     for i in range(_POOL):  # the pool starts as the first words, hashed
-        v = words[i] if i < m else uint64(0)
-        v ^= h
-        h = (h * _MULT_A) & _M32
-        v = (v * h) & _M32
-        pool[i] = v ^ (v >> _SHIFT16)
+        pool[i], h = _hashmix(words[i] if i < m else uint64(0), h, _MULT_A)
     for src in range(_POOL):  # every pool word mixed into every other
         for dst in range(_POOL):
             if src != dst:
-                v = pool[src] ^ h
-                h = (h * _MULT_A) & _M32
-                v = (v * h) & _M32
-                v ^= v >> _SHIFT16
-                r = (_MIX_L * pool[dst] - _MIX_R * v) & _M32
-                pool[dst] = r ^ (r >> _SHIFT16)
+                v, h = _hashmix(pool[src], h, _MULT_A)
+                pool[dst] = _mix(pool[dst], v)
     for src in range(_POOL, m):  # then the words beyond the pool, in order
         for dst in range(_POOL):
-            v = words[src] ^ h
-            h = (h * _MULT_A) & _M32
-            v = (v * h) & _M32
-            v ^= v >> _SHIFT16
-            r = (_MIX_L * pool[dst] - _MIX_R * v) & _M32
-            pool[dst] = r ^ (r >> _SHIFT16)
+            v, h = _hashmix(words[src], h, _MULT_A)
+            pool[dst] = _mix(pool[dst], v)
     h = _INIT_B  # generate_state: two 32-bit words, low then high
     state = uint64(0)
     for i in range(2):
-        v = pool[i] ^ h
-        h = (h * _MULT_B) & _M32
-        v = (v * h) & _M32
-        v ^= v >> _SHIFT16
+        v, h = _hashmix(pool[i], h, _MULT_B)
         state |= v << (_SHIFT32 * uint64(i))
     return state
 
@@ -288,11 +292,8 @@ def replicate_keys(seed: int, replicate: int) -> StreamKeys:
     seed, replicate = int(seed), int(replicate)
     if seed < 0 or replicate < 0:  # NumPy's own error for negative entropy
         return stream_keys(np.random.SeedSequence(seed, spawn_key=(REPLICATE_SPAWN_KEY, replicate)))
-    states = _children_states(_assembled_words(seed, (REPLICATE_SPAWN_KEY, replicate)),
-                              len(_SPAWNED))
-    spawned = {name: states[i] for i, name in enumerate(_SPAWNED) if name not in _RESERVED}
-    salted = {name: spawned["feed"] ^ np.uint64(salt) for name, salt in FEED_SALTS.items()}
-    return StreamKeys(**spawned, **salted)
+    return _keys_of(_children_states(_assembled_words(seed, (REPLICATE_SPAWN_KEY, replicate)),
+                                     len(_SPAWNED)))
 
 
 def replicate_record(seed: int, replicate: int) -> dict:
