@@ -248,7 +248,8 @@ def _children_states(words, n_children):
     """:func:`_hash_state` of children ``0 .. n_children - 1`` of the sequence of ``words``
     (what ``SeedSequence.spawn`` makes): child ``i``'s entropy is ``words``, then ``i``."""
     child_words = np.empty(words.size + 1, np.uint64)
-    child_words[: words.size] = words
+    for i in range(words.size):  # a loop, not a slice: numba compiles slice copies slowly
+        child_words[i] = words[i]
     pool = np.empty(_POOL, np.uint64)
     out = np.empty(n_children, np.uint64)
     for child in range(n_children):

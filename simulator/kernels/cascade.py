@@ -281,7 +281,8 @@ def run_cascade(indptr, indices, agents, talker_list, c, p_positive, talk_steps,
         c[M.N_TALKING_POSITIVE] = n_entry + hi - lo
         c[M.N_TALKING_NEGATIVE] = 0
         c[M.CUM_WORD_POSITIVE] += n_words
-        series[t, :] = c
+        for k in range(c.size):  # not series[t, :] = c: numba compiles a slice copy's
+            series[t, k] = c[k]  # shape check slowly (about 2.5 s of a first run)
         last = t
     # Write what the general path writes on activation, once per activated agent.
     # Those that already retired end silent and off the list, as they started.

@@ -567,6 +567,7 @@ def advance(indptr, indices, agents, talkers, c, rule, market, keys, memory, t_s
         retire_talkers(agents, talkers, t + 1, c)
         c[M.CUM_WORD_POSITIVE] += c[M.NEW_WORD_POSITIVE]
         c[M.CUM_WORD_NEGATIVE] += c[M.NEW_WORD_NEGATIVE]
-        series[t, :] = c
+        for k in range(c.size):  # not series[t, :] = c: numba compiles a slice copy's
+            series[t, k] = c[k]  # shape check slowly (about 2.5 s of a first run)
         last = t
     return last
