@@ -228,16 +228,19 @@ def test_money_is_carried_to_the_end_when_a_run_falls_quiet():
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.003, 0.5])
-def test_ledger_closes_unpaid_steps_at_once_as_step_by_step(rate):
+@pytest.mark.parametrize("value", [7.5, 0.0])
+@pytest.mark.parametrize("won", [True, False])
+def test_ledger_closes_unpaid_steps_at_once_as_step_by_step(rate, value, won):
     """The compiled plan's money (``Ledger.record_unpaid``) is the step-by-step ledger's, to
-    the bit, in two calls as in one."""
+    the bit (signed zeros too), in two calls as in one; also when no customer is won or
+    customers are worth nothing (its shortcut)."""
     from simulator.components.ledger import Ledger
     from simulator.state import metrics as M
 
     rng = np.random.default_rng(3)
     counts = np.zeros((120, M.N_COUNTS), np.int64)
-    counts[:, M.CUM_CUSTOMERS] = 40 + np.cumsum(rng.integers(0, 30, 120))
-    one, many = Ledger(7.5, 40, rate), Ledger(7.5, 40, rate)
+    counts[:, M.CUM_CUSTOMERS] = 40 + won * np.cumsum(rng.integers(0, 30, 120))
+    one, many = Ledger(value, 40, rate), Ledger(value, 40, rate)
     want = np.zeros((120, M.N_LAYERS))
     got = np.zeros((120, M.N_LAYERS))
     for t in range(120):
@@ -245,5 +248,5 @@ def test_ledger_closes_unpaid_steps_at_once_as_step_by_step(rate):
         one.record(counts[t], want[t])
     many.record_unpaid(counts[:50], got[:50])
     many.record_unpaid(counts[50:], got[50:])
-    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
     assert (many.npv, many.value, many.weight) == (one.npv, one.value, one.weight)

@@ -18,9 +18,14 @@ from simulator.engine.simulation import Simulation, recount
 from simulator.graphs import complete, erdos_renyi
 from simulator.kernels.cascade import (
     SKIP_TABLE_BITS,
+    SKIP_TABLES_KEPT,
+    SkipTable,
     build_skip_table,
+    forget_skip_tables,
+    keep_skip_table,
     lookup_skip,
     skip_from_bits,
+    skip_table_for,
     table_skip,
 )
 from simulator.kernels.wom import SIMPLE, MarketRule, WomRule, advance
@@ -135,6 +140,46 @@ def test_one_call_or_one_step_per_call_equals_general_path(talk_steps, p):
             assert np.array_equal(got[name], arr), name
 
 
+
+@pytest.mark.parametrize("p", [0.06, 0.12, 0.3])
+def test_a_kept_skip_table_changes_no_number(p):
+    """A run that finds its skip table kept from an earlier run (and so uses it from the first
+    draw) gives what it gives building its own mid-run, or with none, and what the general
+    path gives: a sweep's runs do not depend on which runs a process did before."""
+    small, big = erdos_renyi(400, 10, seed=3), erdos_renyi(20_000, 30, seed=4)
+
+    def run(g, fused=True):
+        model = ModelParams(seeding=SeedingParams(n_seeds=5), wom=ic_wom(p), market=NO_MARKET)
+        sim = Simulation(g, model, steps=60, keys=replicate_keys(6, 1), fused=fused)
+        sim.run_to_end()
+        return state_of(sim)
+
+    forget_skip_tables()
+    alone = run(small)  # too few draws to build a table
+    assert not skip_table_for(p).built[0]
+    built_mid_run = run(big)
+    assert built_mid_run["series"][-1, M.CUM_POSITIVE] > 2_000  # far past the build's threshold
+    assert skip_table_for(p).built[0]  # kept for the next run
+    runs = {"small, kept table": (run(small), alone), "big, kept table": (run(big), built_mid_run),
+            "big, general path": (run(big, fused=False), built_mid_run)}
+    for label, (got, want) in runs.items():
+        for name, arr in want.items():
+            assert np.array_equal(got[name], arr), (label, name)
+
+
+def test_skip_tables_kept_are_bounded_and_only_built_ones():
+    forget_skip_tables()
+    unbuilt = SkipTable.unbuilt()
+    keep_skip_table(0.5, unbuilt)
+    assert not skip_table_for(0.5).built[0] and skip_table_for(0.5) is not unbuilt
+    for k in range(SKIP_TABLES_KEPT + 5):
+        table = SkipTable.unbuilt()
+        table.built[0] = 1
+        keep_skip_table(k / 1000, table)
+    assert skip_table_for(SKIP_TABLES_KEPT / 1000).built[0]  # the newest are kept
+    assert not skip_table_for(0.0).built[0]  # the oldest went first
+    forget_skip_tables()
+
 def test_entry_talkers_in_any_order():
     """A talker list not sorted by talk_until (as a detractor turned fan leaves it) works too."""
     g = erdos_renyi(2000, 10, seed=1)
@@ -159,7 +204,7 @@ def test_entry_talkers_in_any_order():
         last = advance(
             g.indptr, g.indices, s, talkers, c,
             WomRule(0.15, 0.0, talk_steps, 1.0, 0.0, 0.0, 0.0, SIMPLE), MarketRule(0.0, 0.0, 1.0),
-            keys, Memory.none(), t0 + 1, 30, series, fused,
+            keys, Memory.none(), t0 + 1, 30, series, SkipTable.unbuilt(), fused,
         )
         return s, talkers.listed(), talkers.in_list, series, last
 

@@ -46,6 +46,18 @@ class Ledger:
         """
         if len(counts) == 0:
             return
+        if (self.discount == 1.0 and self.value == 0.0
+                and counts[-1, M.CUM_CUSTOMERS] == self.customers_at_start):
+            # No customer won (the running total never falls) and nothing discounted, as in
+            # a sweep's plain cascade: value stays 0, the weights 1 and the NPV where it was,
+            # to the bit as the general case below computes them (x + 0.0 as its running
+            # sum does), without its seven NumPy calls.
+            self.npv += 0.0
+            layers[:, M.P_COST] = self.cum_cost
+            layers[:, M.P_VALUE] = 0.0
+            layers[:, M.P_NPV] = self.npv
+            self.step_cost = 0.0
+            return
         value = self.value_per_customer * (counts[:, M.CUM_CUSTOMERS] - self.customers_at_start)
         weight = np.cumprod(np.concatenate(([self.weight], np.full(len(counts), self.discount))))[1:]
         gained = np.diff(np.concatenate(([self.value], value)))

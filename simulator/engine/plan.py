@@ -88,6 +88,7 @@ from simulator.components.market import Market
 from simulator.components.paid import Paid
 from simulator.components.wom import WordOfMouth
 from simulator.graphs import Graph
+from simulator.kernels.cascade import keep_skip_table, skip_table_for
 from simulator.kernels.feed import BrandReach
 from simulator.kernels.wom import advance
 from simulator.params import ModelParams
@@ -160,9 +161,13 @@ class StepPlan:
         then carries the last row forward.
         """
         if self.compiled:
-            return advance(self.graph.indptr, self.graph.indices, self.agents, self.talkers,
+            p = self.wom.rule.p_positive
+            skips = skip_table_for(p)
+            last = advance(self.graph.indptr, self.graph.indices, self.agents, self.talkers,
                            self.counts, self.wom.rule, self.market.rule, self.keys,
-                           self.wom.memory, t_start, t_stop, counts_series, fused)
+                           self.wom.memory, t_start, t_stop, counts_series, skips, fused)
+            keep_skip_table(p, skips)
+            return last
         for t in range(t_start, t_stop):
             layers_series[t] = self.step(t)
             counts_series[t] = self.counts

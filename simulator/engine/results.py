@@ -6,6 +6,7 @@ made it, so every printed figure can be reproduced from the written files.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.state.metrics import reduce_series
+from simulator.state.metrics import BY_NAME, reduce_series
 
 # Two-sided 97.5% Student t quantiles for df = 1..30; beyond that the normal's.
 _T975 = (
@@ -66,6 +67,12 @@ LAST_VALUES = {
 }
 
 
+@functools.lru_cache(maxsize=16)
+def _positions(names: tuple[str, ...]) -> dict[str, int]:
+    """Series name -> column, for a tuple of names (few distinct ones per process)."""
+    return {name: i for i, name in enumerate(names)}
+
+
 def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, float]:
     """Final metrics of one replicate from its ``(steps + 1, len(names))`` series.
 
@@ -78,9 +85,14 @@ def final_values(series: np.ndarray, names: list[str], n: int) -> dict[str, floa
     profit discounted to step 0 at ``brand.discount_rate`` (equal to profit at
     rate 0).
     """
-    col = {name: i for i, name in enumerate(names)}
+    col = _positions(tuple(names))
+    # Most finals are a series' last value: read the last row once (a sweep asks for
+    # these at every run, and a NumPy call per metric costs more than a small run's kernel).
+    last = np.asarray(series[-1], dtype=np.float64).tolist()
 
     def over_run(name: str) -> float:  # as the table of series says: last value, peak, ...
+        if BY_NAME[name].aggregate == "last":
+            return last[col[name]]
         return reduce_series(series[:, col[name]], name)
 
     out: dict[str, float] = {}

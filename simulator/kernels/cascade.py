@@ -23,7 +23,10 @@ runs): the general step's fused loop, one step per iteration, 9.4 ms.
   marks its listener a fan and counts it as new by its old opinion.
 - Geometric skips from a small table (:func:`build_skip_table`) instead of a
   logarithm and a division (3.9 ms), with the same results: the table stores
-  where the skip changes, found with that same logarithm.
+  where the skip changes, found with that same logarithm. A process keeps the
+  tables it built (:func:`skip_table_for`), so the next run with the same
+  ``p`` uses one from its first draw: a sweep's small runs spend a third of
+  their kernel time before a table would pay for its build.
 - Prefetching the friend lists of talkers a few places down the list (2.9 ms):
   the list order is known, the rows are scattered over the graph's arrays.
 
@@ -35,6 +38,10 @@ source they depend on changes, so an edit here is never hidden by a stale
 """
 
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import NamedTuple
 
 import numpy as np
 from llvmlite import ir
@@ -65,6 +72,59 @@ _TABLE_AFTER_DRAWS = 4096
 #: saved another 8%.
 _PREFETCH_ROW = 8
 _PREFETCH_BOUNDS = 16
+#: Built skip tables a process keeps (16 KB each), one per ``p``: a sweep's points.
+SKIP_TABLES_KEPT = 64
+
+
+class SkipTable(NamedTuple):
+    """The skip table of one ``p`` (:func:`build_skip_table`), built or still to build.
+
+    A kernel given an unbuilt table builds it in place once it has drawn
+    :data:`_TABLE_AFTER_DRAWS` skips and sets ``built``; a built table is only read.
+    """
+
+    base: np.ndarray  # int64, (2**SKIP_TABLE_BITS,)
+    cut: np.ndarray  # uint64, (2**SKIP_TABLE_BITS,)
+    built: np.ndarray  # uint8, (1,): 1 once filled
+
+    @staticmethod
+    def unbuilt() -> SkipTable:
+        """A table every lookup of which takes the logarithm (``base`` all -1)."""
+        size = 1 << SKIP_TABLE_BITS
+        return SkipTable(np.full(size, -1, np.int64), np.zeros(size, np.uint64),
+                         np.zeros(1, np.uint8))
+
+
+_TABLES: OrderedDict[float, SkipTable] = OrderedDict()
+_TABLES_LOCK = threading.Lock()  # the classroom page and a user's threads may run at once
+
+
+def skip_table_for(p: float) -> SkipTable:
+    """This process's built table for ``p``, or an unbuilt one (its own: never shared
+    until built, so no run reads a table another is filling)."""
+    with _TABLES_LOCK:
+        table = _TABLES.get(p)
+        if table is not None:
+            _TABLES.move_to_end(p)
+            return table
+    return SkipTable.unbuilt()
+
+
+def keep_skip_table(p: float, table: SkipTable) -> None:
+    """Keep ``table`` for the next run with ``p`` if the kernel built it."""
+    if not table.built[0]:
+        return
+    with _TABLES_LOCK:
+        if p not in _TABLES:
+            _TABLES[p] = table
+            while len(_TABLES) > SKIP_TABLES_KEPT:
+                _TABLES.popitem(last=False)
+
+
+def forget_skip_tables() -> None:
+    """Drop the kept tables (tests compare runs with and without them)."""
+    with _TABLES_LOCK:
+        _TABLES.clear()
 
 
 @intrinsic
@@ -173,7 +233,7 @@ def table_skip(state, log_q, base, cut):
 
 @njit(cache=True)
 def run_cascade(indptr, indices, agents, talker_list, c, p_positive, talk_steps, wom_key, t_start,
-                t_stop, series):
+                t_stop, series, skips):
     """Run steps ``t_start .. t_stop-1`` of a purely positive cascade.
 
     Valid when every agent is unaware or a fan, every listed talker is a fan,
@@ -182,7 +242,8 @@ def run_cascade(indptr, indices, agents, talker_list, c, p_positive, talk_steps,
     :func:`simulator.kernels.wom.advance`: ``talker_list`` lists the agents
     talking at ``t_start`` in the general path's order,
     ``c`` (int64, (N_COUNTS,)) holds the running counts and row ``t`` of
-    ``series`` receives them at the end of step ``t``. Stops when nobody talks.
+    ``series`` receives them at the end of step ``t``; ``skips`` is the
+    :class:`SkipTable` for ``p_positive``. Stops when nobody talks.
 
     Returns the last step recorded; the talker list and the agent arrays are
     left as the general path leaves them.
@@ -203,9 +264,9 @@ def run_cascade(indptr, indices, agents, talker_list, c, p_positive, talk_steps,
     # ends[t - t_start + 1]: hi at the end of step t (ends[0]: before t_start).
     ends = np.empty(max(t_stop - t_start, 0) + 1, np.int64)
     ends[0] = first_new
-    base = np.full(1 << SKIP_TABLE_BITS, -1, np.int64)  # all -1: every draw takes the log
-    cut = np.zeros(1 << SKIP_TABLE_BITS, np.uint64)
-    has_table = False
+    # Unbuilt, base is all -1 and every draw takes the logarithm (with the same results).
+    base, cut = skips.base, skips.cut
+    has_table = skips.built[0] != 0
     draws = 0
     log_q = np.log1p(-p_positive) if p_positive < 1.0 else -np.inf
     last = t_start - 1
@@ -216,6 +277,7 @@ def run_cascade(indptr, indices, agents, talker_list, c, p_positive, talk_steps,
             c[f] = 0
         if not has_table and draws >= _TABLE_AFTER_DRAWS and p_positive < 1.0:
             build_skip_table(log_q, base, cut)
+            skips.built[0] = 1
             has_table = True
         step_lo = hi
         n_words = 0

@@ -491,7 +491,7 @@ def buy(n_hits, hits, agents, talkers, satisfaction, talk_steps, purchase_key, s
 
 @njit(cache=True)
 def advance(indptr, indices, agents, talkers, c, rule, market, keys, memory, t_start, t_stop,
-            series, fused=True):
+            series, skips, fused=True):
     """Run the plain model's steps ``t_start .. t_stop-1`` (1-based step numbers).
 
     The step plan with only word of mouth and the market on: *talk*
@@ -505,7 +505,8 @@ def advance(indptr, indices, agents, talkers, c, rule, market, keys, memory, t_s
     ``rule`` is a :class:`WomRule`, ``market`` a :class:`MarketRule`, ``keys``
     the replicate's :class:`~simulator.rng.StreamKeys`, ``memory`` the
     friends' word remembered (:class:`~simulator.state.Memory`, empty under
-    simple contagion). ``fused`` allows
+    simple contagion), ``skips`` the cascade's
+    :class:`~simulator.kernels.cascade.SkipTable` for ``rule.p_positive``. ``fused`` allows
     :func:`simulator.kernels.cascade.run_cascade` from the first step where it
     is exact (tests turn it off to check both paths agree).
 
@@ -533,7 +534,7 @@ def advance(indptr, indices, agents, talkers, c, rule, market, keys, memory, t_s
             # detractor or undecided: steps can only make fans, so this holds
             # until the end and one call runs the rest of the cascade.
             return run_cascade(indptr, indices, agents, talkers, c, rule.p_positive,
-                               rule.talk_steps, keys.wom, t, t_stop, series)
+                               rule.talk_steps, keys.wom, t, t_stop, series, skips)
         for f in range(M.FLOWS_START, M.FLOWS_STOP):
             c[f] = 0
         if cap == 0:
