@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit, uint64
+from numpy.random.bit_generator import ISeedSequence
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -218,10 +219,9 @@ def _mix(x, y):
 
 
 @njit(cache=True)
-def _hash_state(words, pool):
-    """``SeedSequence.generate_state(1, np.uint64)[0]`` of the sequence whose assembled
-    entropy is ``words`` (uint64 array of 32-bit words: the entropy padded to the pool,
-    then the spawn key); ``pool`` is scratch of four words."""
+def _mix_entropy(words, pool):
+    """SeedSequence's ``mix_entropy``: ``pool`` (four words) from the assembled entropy
+    ``words`` (uint64 array of 32-bit words); returns nothing, fills ``pool``."""
     m = words.size
     h = _INIT_A
     for i in range(_POOL):  # the pool starts as the first words, hashed
@@ -235,12 +235,36 @@ def _hash_state(words, pool):
         for dst in range(_POOL):
             v, h = _hashmix(words[src], h, _MULT_A)
             pool[dst] = _mix(pool[dst], v)
+
+
+@njit(cache=True)
+def _hash_state(words, pool):
+    """``SeedSequence.generate_state(1, np.uint64)[0]`` of the sequence whose assembled
+    entropy is ``words`` (uint64 array of 32-bit words: the entropy padded to the pool,
+    then the spawn key); ``pool`` is scratch of four words."""
+    _mix_entropy(words, pool)
     h = _INIT_B  # generate_state: two 32-bit words, low then high
     state = uint64(0)
     for i in range(2):
         v, h = _hashmix(pool[i], h, _MULT_B)
         state |= v << (_SHIFT32 * uint64(i))
     return state
+
+
+@njit(cache=True)
+def _generated_state(words, out):
+    """``SeedSequence.generate_state(out.size, np.uint64)`` into ``out``, for the sequence
+    whose assembled entropy is ``words``: 32-bit words drawn round the pool, paired low
+    then high."""
+    pool = np.empty(_POOL, np.uint64)
+    _mix_entropy(words, pool)
+    h = _INIT_B
+    for k in range(out.size):
+        state = uint64(0)
+        for half in range(2):
+            v, h = _hashmix(pool[(2 * k + half) % _POOL], h, _MULT_B)
+            state |= v << (_SHIFT32 * uint64(half))
+        out[k] = state
 
 
 @njit(cache=True)
@@ -329,14 +353,42 @@ def design_seed(master_seed: int) -> int:
     return int(np.random.SeedSequence(master_seed, spawn_key=(DESIGN_SPAWN_KEY,)).generate_state(1)[0])
 
 
+class _SeedState:
+    """What PCG64 asks of its seed, computed already: the words ``SeedSequence(entropy)``
+    would generate (a :class:`numpy.random.bit_generator.ISeedSequence`)."""
+
+    __slots__ = ("entropy",)
+
+    def __init__(self, entropy: list[int]) -> None:
+        self.entropy = entropy
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        words = np.array([w for v in self.entropy for w in _uint32_words(v)], np.uint64)
+        if np.dtype(dtype) == np.uint64:
+            out = np.empty(n_words, np.uint64)
+            _generated_state(words, out)
+            return out
+        # Any other request (no NumPy bit generator makes one): NumPy's own sequence.
+        entropy = self.entropy[0] if len(self.entropy) == 1 else self.entropy
+        return np.random.SeedSequence(entropy).generate_state(n_words, dtype)
+
+
+ISeedSequence.register(_SeedState)
+
+
 def numpy_generator(key, *more: int) -> np.random.Generator:
     """A NumPy generator for draws made outside the kernels (a stream key, then e.g. a step).
 
     ``numpy_generator(k)`` seeds PCG64 with the key itself and
-    ``numpy_generator(k, t)`` with the list ``[k, t]``: two different streams.
+    ``numpy_generator(k, t)`` with the list ``[k, t]``: two different streams. The
+    generator is ``Generator(PCG64(seed))`` to the bit, seeded without NumPy's
+    SeedSequence object, which costs more than a small sweep run's seeding
+    (``tests/test_rng.py`` checks the two agree).
     """
-    seed = [int(key), *map(int, more)] if more else int(key)
-    return np.random.Generator(np.random.PCG64(seed))
+    entropy = [int(key), *map(int, more)]
+    if min(entropy) < 0:  # NumPy's own error
+        return np.random.Generator(np.random.PCG64(entropy if more else entropy[0]))
+    return np.random.Generator(np.random.PCG64(_SeedState(entropy)))
 
 
 def seed_key(seed: int) -> int:

@@ -26,6 +26,7 @@ simulator.errors.ConfigError: unknown key 'wom.p_postive' (did you mean 'p_posit
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -266,9 +267,10 @@ class Scenario:
             )
         return dataclasses.replace(self.with_overrides(self.variants[name]), name=f"{self.name}/{name}")
 
-    @property
+    @functools.cached_property
     def model(self) -> ModelParams:
-        """The sections the step plan reads (all but ``[graph]`` and ``[run]``)."""
+        """The sections the step plan reads (all but ``[graph]`` and ``[run]``); made once per
+        scenario (a sweep runs one scenario thousands of times)."""
         return ModelParams(**{f.name: getattr(self, f.name) for f in dataclasses.fields(ModelParams)})
 
     # ------------------------------------------------------------------- output

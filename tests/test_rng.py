@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.rng import REPLICATE_SPAWN_KEY, _seed_state, replicate_keys, run_seed, stream_keys
+from simulator.rng import (
+    REPLICATE_SPAWN_KEY,
+    _seed_state,
+    numpy_generator,
+    replicate_keys,
+    run_seed,
+    stream_keys,
+)
 
 
 def numpy_keys(seed: int, replicate: int):
@@ -51,3 +58,26 @@ def test_run_seeds_are_the_documented_seed_sequence(crn):
         expected = int(np.random.SeedSequence(master, spawn_key=key)
                        .generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
         assert run_seed(master, run, 5, crn) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.integers(0, 2**64 - 1), more=st.lists(st.integers(0, 2**40), max_size=2))
+def test_numpy_generator_is_pcg64_seeded_by_numpys_seed_sequence(key, more):
+    """The generator for a key (and a step, ...) is ``Generator(PCG64(seed))``, to the bit."""
+    want = np.random.PCG64([key, *more] if more else key)
+    got = numpy_generator(np.uint64(key), *more)
+    assert got.bit_generator.state == want.state
+    assert got.integers(0, 2**62, size=3).tolist() == np.random.Generator(want).integers(
+        0, 2**62, size=3).tolist()
+
+
+@pytest.mark.parametrize("key, more", [(0, ()), (2**32 - 1, ()), (2**32, (0,)), (2**64 - 1, (7, 2**33)),
+                                       (5, (0, 0, 0))])
+def test_numpy_generator_at_word_boundaries(key, more):
+    want = np.random.PCG64([key, *more] if more else key)
+    assert numpy_generator(key, *more).bit_generator.state == want.state
+
+
+def test_numpy_generator_with_negative_entropy_fails_as_numpy_does():
+    with pytest.raises(ValueError):
+        numpy_generator(1, -1)

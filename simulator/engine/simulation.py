@@ -22,6 +22,9 @@ from simulator.rng import StreamKeys
 from simulator.state import metrics as M
 from simulator.state.agents import AgentState, TalkerList
 
+#: The counts result tables hold, as an index array (made once, not at every replicate).
+_PUBLIC_COUNTS = np.array(M.PUBLIC_COUNT_POSITIONS, np.intp)
+
 
 @dataclass
 class Replicate:
@@ -34,7 +37,7 @@ class Replicate:
 
     def public_series(self) -> np.ndarray:
         """float64 ``(steps + 1, len(PUBLIC_COLUMNS))``: the columns result tables hold."""
-        return np.hstack([self.series[:, M.PUBLIC_COUNT_POSITIONS], self.layers])
+        return np.concatenate((self.series[:, _PUBLIC_COUNTS], self.layers), axis=1)
 
 
 def recount(state: AgentState, c: np.ndarray) -> None:
@@ -90,7 +93,8 @@ class Simulation:
         self.series = np.zeros((self.steps + 1, M.N_COUNTS), np.int64)
         self.series[0] = c
         # Without platform layers every row is the starting row: nothing there moves.
-        self.layers = np.tile(self.plan.initial_layers(), (self.steps + 1, 1))
+        self.layers = np.empty((self.steps + 1, M.N_LAYERS))
+        self.layers[:] = self.plan.initial_layers()
         self.t = 0
         self.quiet = False  # True once nothing more can happen
 

@@ -234,9 +234,15 @@ def _runs(positions: tuple[int, ...]) -> tuple[slice, ...]:
 _IDLE_ZERO_SLICES = _runs(IDLE_ZERO_COUNTS)
 
 
+_LAYERS_START = np.array([0.0 if s.start == "n" else float(s.start) for s in LAYERS])
+_LAYERS_START_AT_N = np.array([s.start == "n" for s in LAYERS])
+
+
 def layers_start(n: int) -> np.ndarray:
     """The layers row at step 0 (and of every step of a run without platform layers)."""
-    return np.array([float(n) if s.start == "n" else float(s.start) for s in LAYERS])
+    row = _LAYERS_START.copy()
+    row[_LAYERS_START_AT_N] = float(n)
+    return row
 
 
 def new_counts() -> np.ndarray:
