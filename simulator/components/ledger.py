@@ -49,13 +49,18 @@ class Ledger:
         if (self.discount == 1.0 and self.value == 0.0
                 and counts[-1, M.CUM_CUSTOMERS] == self.customers_at_start):
             # No customer won (the running total never falls) and nothing discounted, as in
-            # a sweep's plain cascade: value stays 0, the weights 1 and the NPV where it was,
-            # to the bit as the general case below computes them (x + 0.0 as its running
-            # sum does), without its seven NumPy calls.
-            self.npv += 0.0
+            # a sweep's plain cascade: the general case below without its seven NumPy calls,
+            # to the bit (signed zeros too: a value of -0.0 per customer makes every value
+            # -0.0). Every weight stays self.weight; the NPV gains one term, then zeros.
+            zero = self.value_per_customer * 0.0
+            npv = self.npv + self.weight * (zero - self.value)
             layers[:, M.P_COST] = self.cum_cost
-            layers[:, M.P_VALUE] = 0.0
-            layers[:, M.P_NPV] = self.npv
+            layers[:, M.P_VALUE] = zero
+            layers[0, M.P_NPV] = npv
+            if len(counts) > 1:
+                npv += 0.0
+                layers[1:, M.P_NPV] = npv
+            self.value, self.npv = zero, npv
             self.step_cost = 0.0
             return
         value = self.value_per_customer * (counts[:, M.CUM_CUSTOMERS] - self.customers_at_start)
