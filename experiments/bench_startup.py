@@ -48,6 +48,9 @@ COMMANDS = [
                         "--out", "{out}/compare"], 3.0),
     ("sweep smoke (2 workers)", ["sweep", "experiments/smoke_sweep.toml", "--workers", "2",
                                  "--quiet", "--out", "{out}/sweep"], 3.0),
+    ("sweep on the social graph (2 workers)", ["sweep", "experiments/social_sweep.toml",
+                                               "--workers", "2", "--quiet", "--out",
+                                               "{out}/sweep"], 3.0),
     ("animate classroom", ["animate", "scenarios/classroom.toml", "--out", "{out}/spread.gif"], 3.0),
 ]
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator import Scenario, run
@@ -109,3 +110,64 @@ def test_the_helper_caps_its_steps(monkeypatch):
     assert seen == [precompile.MAX_STEPS] * 2
     precompile._compile([sc], 30)
     assert seen[-1] == 30
+
+
+def test_a_sweep_compiles_once_before_its_workers_and_changes_no_number(monkeypatch, tmp_path):
+    """On a cold cache a local sweep first compiles here (the graph) and in the helper (the
+    simulation), so its workers load the kernels instead of each compiling all of them."""
+    from simulator.sweep.execute import run_sweep
+    from simulator.sweep.experiment import Experiment
+
+    data = {"scenario": {"graph": {"kind": "social", "n": 3_000, "mean_degree": 20},
+                         "run": {"steps": 20}},
+            "replicates": 2, "seed": 5, "parameters": {"wom": {"p_negative": [0.0, 0.1]}}}
+    run_sweep(Experiment.from_dict(data), tmp_path / "warm", workers=1, progress=False)
+    monkeypatch.setattr(precompile, "_cached", lambda dispatcher: False)  # pretend a cold cache
+    helpers, graphs = [], []
+    real_beside, real_build = precompile.compile_beside, precompile.build_graph_for_compile
+
+    def beside(scenarios, steps):
+        helpers.append(real_beside(scenarios, steps))
+        return helpers[-1]
+
+    def build(params, base_dir):
+        graphs.append(params)
+        return real_build(params, base_dir)
+
+    monkeypatch.setattr(precompile, "compile_beside", beside)
+    monkeypatch.setattr(precompile, "build_graph_for_compile", build)
+    run_sweep(Experiment.from_dict(data), tmp_path / "cold", workers=1, progress=False)
+    assert helpers and helpers[0] is not None and helpers[0].process.returncode == 0
+    assert [(g.kind, g.n, g.mean_degree) for g in graphs] == [("social", 2_000, 20)]
+    warm, cold = (pd.read_parquet(tmp_path / d / "results.parquet") for d in ("warm", "cold"))
+    pd.testing.assert_frame_equal(warm, cold)
+
+
+def test_compile_once_reads_no_edge_list_and_survives_a_graph_it_cannot_build(monkeypatch,
+                                                                            tmp_path):
+    """An edge list is not read twice; a miniature that fails is left to the workers, and the
+    helper is still waited for."""
+    edges = tmp_path / "edges.txt"
+    edges.write_text("0 1\n1 2\n")
+    from_file = Scenario.from_dict({"graph": {"kind": "edgelist", "path": str(edges)}})
+    waited, built = [], []
+
+    class Helper:
+        def wait(self):
+            waited.append(True)
+
+        def stop(self):
+            raise AssertionError("not interrupted")
+
+    monkeypatch.setattr(precompile, "compile_beside", lambda scenarios, steps: Helper())
+    monkeypatch.setattr(precompile, "build_graph_for_compile",
+                        lambda params, base_dir: built.append(params.kind))
+    precompile.compile_once(from_file, 10)
+    assert built == [] and waited == [True]
+
+    def fails(params, base_dir):
+        raise ValueError("cannot build this in miniature")
+
+    monkeypatch.setattr(precompile, "build_graph_for_compile", fails)
+    precompile.compile_once(Scenario.load(ROOT / "scenarios" / "quickstart.toml"), 10)
+    assert waited == [True, True]

@@ -144,6 +144,42 @@ def compile_beside(scenarios: Sequence[Any], steps: int) -> Helper | None:
     return Helper(process)
 
 
+#: Agents of the scenario's own graph built in miniature to compile its generator.
+MINIATURE_GRAPH_N = 2_000
+
+
+def compile_once(scenario: Any, steps: int) -> None:
+    """Compile what runs of ``scenario`` use before many processes need it (a sweep's
+    workers): the graph generator's kernels here, on the scenario's own graph kind in
+    miniature, while the helper compiles the simulation's. Otherwise each worker compiles
+    all of them, side by side, on cores they share. Nothing happens when the cache is
+    warm (or :func:`compile_beside` would not help); a graph the miniature cannot
+    build is left to the workers."""
+    helper = compile_beside([scenario], steps)
+    if helper is None:
+        return
+    try:
+        graph = scenario.graph.to_dict()
+        if graph.get("kind") != "edgelist":  # nothing to compile, and a file to read
+            from simulator.params.graph import GraphParams
+
+            n = min(int(graph.get("n") or MINIATURE_GRAPH_N), MINIATURE_GRAPH_N)
+            build_graph_for_compile(GraphParams.from_dict({**graph, "n": n}), scenario.base_dir)
+    except Exception:  # noqa: BLE001 - the workers build (and compile) it themselves
+        pass
+    except BaseException:  # Ctrl+C: stop the helper too
+        helper.stop()
+        raise
+    helper.wait()
+
+
+def build_graph_for_compile(params: Any, base_dir: Any) -> Any:
+    """Build a graph only to compile its generator (the result is dropped)."""
+    from simulator.graphs import build_graph
+
+    return build_graph(params, seed=1, base_dir=base_dir)
+
+
 def miniature(scenario: Any) -> Any:
     """``scenario`` on the helper's small graph; every other section unchanged."""
     from simulator.params.graph import GraphParams

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.engine.precompile import compile_once
 from simulator.errors import ConfigError
 from simulator.machine import usable_cores
 from simulator.sweep.experiment import Experiment
@@ -267,6 +268,8 @@ def _run_locked(exp, store, *, resume, series, progress, on_part, chunk, workers
     dask = _Dask(n_workers, scheduler) if todo and mode != "in-process" else None
     if dask is not None:
         n_workers = dask.n_workers
+    if todo and scheduler is None:  # workers on this machine share its numba cache
+        compile_once(exp.scenario, exp.scenario.run.steps)
     try:
         return _sweep(
             exp,
