@@ -268,9 +268,9 @@ def _run_locked(exp, store, *, resume, series, progress, on_part, chunk, workers
     dask = _Dask(n_workers, scheduler) if todo and mode != "in-process" else None
     if dask is not None:
         n_workers = dask.n_workers
-    if todo and scheduler is None:  # workers on this machine share its numba cache
-        compile_once(exp.scenario, exp.scenario.run.steps)
     try:
+        if todo and scheduler is None:  # workers on this machine share its numba cache
+            compile_once(exp.scenario, exp.scenario.run.steps)
         return _sweep(
             exp,
             store,
