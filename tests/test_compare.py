@@ -223,11 +223,15 @@ def test_variants_option_picks_and_orders(tmp_path, capsys):
     assert max(len(line) for line in lines if not line.startswith("wrote ")) <= 100
 
 
-def test_set_applies_to_the_base_before_variants(tmp_path):
+def test_set_applies_to_the_base_before_variants(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["compare", str(write(tmp_path, LATE)), "--set", "graph.n=1200",
                  "--set", "brand.enter_step=5", "--variants", "later,never", "--replicates", "1",
                  "--steps", "5", "--out", str(out), "--quiet", "--no-plots"]) == 0
+    # Said, not silent: where a variant sets the key itself, --set does not hold.
+    assert capsys.readouterr().err.strip() == (
+        "virality: note: --set brand.enter_step = 5 holds in never; variant(s) later set "
+        "brand.enter_step themselves")
     later = json.loads((out / "later" / "summary.json").read_text())
     never = json.loads((out / "never" / "summary.json").read_text())
     assert later["n"] == never["n"] == 1200
@@ -248,6 +252,9 @@ def test_set_applies_to_the_base_before_variants(tmp_path):
          ["--set", "graph.n=1000"], "variants.big: seeding.n_seeds = 1500 is out of range"),
         (LATE, ["--replicates", "0"], "--replicates = 0 is out of range"),
         (LATE, ["--set", "wom.p_postive=0.1"], "did you mean 'p_positive'"),
+        (LATE, ["--set", "brand.enter_step=5", "--variants", "early,later"],
+         "--set brand.enter_step = 5 has no effect: every variant compared (early, later) sets "
+         "brand.enter_step"),
     ],
 )
 def test_bad_input_one_line_exit_2(tmp_path, capsys, text, args, fragment):

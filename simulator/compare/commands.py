@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -82,7 +83,14 @@ def reproducing_command(args: argparse.Namespace, comparison) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from simulator.cli import _check_counts, _load, _progress, check_run_size, write_run_outputs
+    from simulator.cli import (
+        _check_counts,
+        _load,
+        _overrides,
+        _progress,
+        check_run_size,
+        write_run_outputs,
+    )
     from simulator.compare.variants import compare, select_variants, variant_scenarios
     from simulator.engine.results import default_out_dir
     from simulator.outputs import check_out_dir, replacing
@@ -91,6 +99,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = _load(args)
     names = select_variants(scenario, parse_variant_list(args.variants))
     variant_scenarios(scenario, names)  # every variant checked before the first run
+    _check_set_against_variants(_overrides(getattr(args, "set", None)), scenario, names)
     if args.baseline is not None and args.baseline not in names:
         raise ConfigError(f"--baseline = {args.baseline!r} is not one of the variants run; "
                           f"allowed: {', '.join(names)}")
@@ -121,6 +130,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
         top = sorted(Path(p).name for p in written if Path(p).parent == final)
         print(f"wrote into {final}: one folder per variant, " + ", ".join(top))
     return 0
+
+
+def _check_set_against_variants(overrides: dict, scenario, names: list[str]) -> None:
+    """``--set`` changes the base scenario and each variant applies its own values on top,
+    so a key a variant sets is not what ``--set`` says in that variant: say so (on stderr)
+    rather than let the value pass unnoticed, and refuse a ``--set`` no variant keeps."""
+    for key, value in overrides.items():
+        by = [name for name in names if key in scenario.variants[name]]
+        if len(by) == len(names):
+            raise ConfigError(
+                f"--set {key} = {value!r} has no effect: every variant compared ("
+                f"{', '.join(names)}) sets {key}; allowed: a key no variant sets, or --variants "
+                "to compare variants that leave it to the base"
+            )
+        if by:
+            print(f"virality: note: --set {key} = {value!r} holds in "
+                  f"{', '.join(n for n in names if n not in by)}; variant(s) {', '.join(by)} "
+                  f"set {key} themselves", file=sys.stderr)
 
 
 def _write_comparison(args, scenario, comparison, out: Path, write_run_outputs):
