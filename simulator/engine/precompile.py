@@ -9,6 +9,11 @@ compiles go to numba's on-disk cache; when this process reaches them (after its 
 is built) it waits for the helper and loads them from the cache instead of compiling them
 a second time.
 
+A sweep's workers would each compile everything side by side on cores they share, so a
+local sweep first calls :func:`compile_once`: the helper compiles the simulation's kernels
+while the sweep's own process builds the scenario's graph kind in miniature (the graph
+generator's kernels); the workers then load both from the cache.
+
 The helper changes no result: it writes nothing but the cache, and a run that does not
 wait for it (or whose helper fails) compiles what it needs itself. It is skipped when
 there is nothing to gain: a warm cache, a cache that cannot be written, a single core, a
