@@ -368,7 +368,7 @@ class _SeedState:
             out = np.empty(n_words, np.uint64)
             _generated_state(words, out)
             return out
-        # Any other request (no NumPy bit generator makes one): NumPy's own sequence.
+        # 32-bit words (MT19937 asks for them; the package seeds only PCG64): NumPy's own.
         entropy = self.entropy[0] if len(self.entropy) == 1 else self.entropy
         return np.random.SeedSequence(entropy).generate_state(n_words, dtype)
 
