@@ -115,6 +115,13 @@ def compiling_beside(scenarios: Sequence[Any], steps: int) -> Iterator[None]:
     if helper is None:
         yield
         return
+    with _waiting_for(helper):
+        yield
+
+
+@contextlib.contextmanager
+def _waiting_for(helper: Helper) -> Iterator[None]:
+    """Run the block, then wait for ``helper``; an error (or Ctrl+C) in the block stops it."""
     try:
         yield
     except BaseException:
@@ -163,19 +170,15 @@ def compile_once(scenario: Any, steps: int) -> None:
     helper = compile_beside([scenario], steps)
     if helper is None:
         return
-    try:
-        graph = scenario.graph.to_dict()
+    graph = scenario.graph.to_dict()
+    # A graph the miniature cannot build is left to the workers, which build (and compile)
+    # it themselves; Ctrl+C passes through and stops the helper.
+    with _waiting_for(helper), contextlib.suppress(Exception):
         if graph.get("kind") != "edgelist":  # nothing to compile, and a file to read
             from simulator.params.graph import GraphParams
 
             n = min(int(graph.get("n") or MINIATURE_GRAPH_N), MINIATURE_GRAPH_N)
             build_graph_for_compile(GraphParams.from_dict({**graph, "n": n}), scenario.base_dir)
-    except Exception:  # noqa: BLE001 - the workers build (and compile) it themselves
-        pass
-    except BaseException:  # Ctrl+C: stop the helper too
-        helper.stop()
-        raise
-    helper.wait()
 
 
 def build_graph_for_compile(params: Any, base_dir: Any) -> Any:
